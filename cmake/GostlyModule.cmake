@@ -1,0 +1,28 @@
+# One helper per module: a static library from the module's sources, its public
+# include root, its dependencies, and a unit test binary from tests/unit/<module>/.
+function(gostly_set_warnings)
+  add_compile_options(-Wall -Wextra -Wpedantic -Wshadow)
+  if(GOSTLY_WERROR)
+    add_compile_options(-Werror)
+  endif()
+endfunction()
+
+# gostly_module(NAME <name> SOURCES ... DEPS ... [TEST_DEPS ...])
+function(gostly_module)
+  cmake_parse_arguments(M "" "NAME" "SOURCES;DEPS;TEST_DEPS" ${ARGN})
+  add_library(gostly_${M_NAME} STATIC ${M_SOURCES})
+  target_include_directories(gostly_${M_NAME} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(gostly_${M_NAME} PUBLIC ${M_DEPS})
+  file(GLOB test_sources CONFIGURE_DEPENDS
+       ${PROJECT_SOURCE_DIR}/tests/unit/${M_NAME}/*_test.cpp)
+  if(test_sources)
+    add_executable(gostly_${M_NAME}_test ${test_sources})
+    target_link_libraries(gostly_${M_NAME}_test PRIVATE gostly_${M_NAME} ${M_TEST_DEPS}
+                          GTest::gtest GTest::gtest_main GTest::gmock)
+    target_compile_definitions(gostly_${M_NAME}_test PRIVATE
+        GOSTLY_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+    include(GoogleTest)
+    gtest_discover_tests(gostly_${M_NAME}_test DISCOVERY_TIMEOUT 60
+                         PROPERTIES LABELS unit)
+  endif()
+endfunction()

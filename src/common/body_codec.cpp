@@ -1,0 +1,208 @@
+#include "common/body_codec.hpp"
+
+#include <openssl/evp.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+namespace gostly::common {
+
+namespace json = boost::json;
+
+std::string Base64Encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+Result<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) return MakeError("base64 length is not a multiple of 4");
+  std::string out(3 * text.size() / 4, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
+  if (n < 0) return MakeError("invalid base64");
+  // EVP_DecodeBlock counts padding bytes as output; remove them.
+  std::size_t pad = 0;
+  if (!text.empty() && text.back() == '=') ++pad;
+  if (text.size() > 1 && text[text.size() - 2] == '=') ++pad;
+  out.resize(static_cast<std::size_t>(n) - pad);
+  return out;
+}
+
+bool IsPrintableUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+      if (c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    std::size_t len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    std::uint32_t cp = c & (0xff >> (len + 1));
+    for (std::size_t k = 1; k < len; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    // Reject overlong encodings, surrogates and out-of-range code points.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+void EncodeBody(json::object& record, std::string_view field, std::string_view body) {
+  std::string enc_field = std::string(field) + "_encoding";
+  if (!body.empty() && (body.front() == '{' || body.front() == '[')) {
+    json::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (!ec && json::serialize(v) == body) {
+      record[field] = std::move(v);
+      record[enc_field] = "json";
+      return;
+    }
+  }
+  if (IsPrintableUtf8(body)) {
+    record[field] = body;
+    record[enc_field] = "text";
+    return;
+  }
+  record[field] = Base64Encode(body);
+  record[enc_field] = "base64";
+}
+
+Result<std::string> DecodeBody(const json::object& record, std::string_view field) {
+  const json::value* v = record.if_contains(field);
+  if (v == nullptr || v->is_null()) return std::string();
+  std::string enc = "text";
+  if (const json::value* e = record.if_contains(std::string(field) + "_encoding")) {
+    if (!e->is_string()) return MakeError(std::string(field) + "_encoding is not a string");
+    enc = std::string(e->as_string());
+  }
+  if (enc == "json") return json::serialize(*v);
+  if (!v->is_string()) {
+    // Tolerate hand-written files that embed JSON without declaring it.
+    if (v->is_object() || v->is_array()) return json::serialize(*v);
+    return MakeError(std::string(field) + " is not a string");
+  }
+  if (enc == "text") return std::string(v->as_string());
+  if (enc == "base64") {
+    auto decoded = Base64Decode(v->as_string());
+    if (!decoded) return MakeError(std::string(field) + ": " + decoded.error());
+    return std::move(decoded).value();
+  }
+  return MakeError(std::string(field) + "_encoding '" + enc + "' is unknown");
+}
+
+json::object EncodeHeaders(const HeaderList& headers) {
+  json::object obj;
+  for (const auto& [name, value] : headers) {
+    auto it = obj.find(name);
+    if (it == obj.end()) {
+      obj[name] = value;
+    } else if (it->value().is_array()) {
+      it->value().as_array().emplace_back(value);
+    } else {
+      json::array arr;
+      arr.emplace_back(it->value());
+      arr.emplace_back(value);
+      it->value() = std::move(arr);
+    }
+  }
+  return obj;
+}
+
+Result<HeaderList> DecodeHeaders(const json::value& value) {
+  HeaderList out;
+  if (value.is_null()) return out;
+  if (!value.is_object()) return MakeError("headers are not a JSON object");
+  for (const auto& kv : value.as_object()) {
+    std::string name(kv.key());
+    if (kv.value().is_string()) {
+      out.emplace_back(name, std::string(kv.value().as_string()));
+    } else if (kv.value().is_array()) {
+      for (const auto& item : kv.value().as_array()) {
+        if (!item.is_string()) return MakeError("header '" + name + "' has a non-string value");
+        out.emplace_back(name, std::string(item.as_string()));
+      }
+    } else {
+      return MakeError("header '" + name + "' has a non-string value");
+    }
+  }
+  return out;
+}
+
+namespace {
+
+void Canonicalize(const json::value& v, std::string& out) {
+  switch (v.kind()) {
+    case json::kind::object: {
+      const auto& obj = v.as_object();
+      std::vector<const json::key_value_pair*> items;
+      items.reserve(obj.size());
+      for (const auto& kv : obj) items.push_back(&kv);
+      std::sort(items.begin(), items.end(),
+                [](auto* a, auto* b) { return a->key() < b->key(); });
+      out += '{';
+      bool first = true;
+      for (auto* kv : items) {
+        if (!first) out += ',';
+        first = false;
+        out += json::serialize(json::value(kv->key()));
+        out += ':';
+        Canonicalize(kv->value(), out);
+      }
+      out += '}';
+      break;
+    }
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : v.as_array()) {
+        if (!first) out += ',';
+        first = false;
+        Canonicalize(item, out);
+      }
+      out += ']';
+      break;
+    }
+    default:
+      out += json::serialize(v);
+  }
+}
+
+}  // namespace
+
+std::string CanonicalJson(const json::value& value) {
+  std::string out;
+  Canonicalize(value, out);
+  return out;
+}
+
+std::uint64_t Hash64(std::string_view bytes, std::uint64_t seed) {
+  return XXH3_64bits_withSeed(bytes.data(), bytes.size(), seed);
+}
+
+std::uint64_t BodyHash(std::string_view body) {
+  if (body.empty()) return 0;
+  std::size_t first = body.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && (body[first] == '{' || body[first] == '[')) {
+    json::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (!ec) return Hash64(CanonicalJson(v), 1);
+  }
+  return Hash64(body, 2);
+}
+
+}  // namespace gostly::common
