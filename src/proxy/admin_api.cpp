@@ -1,0 +1,321 @@
+#include "proxy/admin_api.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/parse_query.hpp>
+#include <charconv>
+#include <spdlog/spdlog.h>
+
+#include "common/clock.hpp"
+#include "library/exchange.hpp"
+#include "proxy/redactor.hpp"
+
+namespace gostly::proxy {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+namespace json = boost::json;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+std::string_view PathOf(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+std::string_view QueryOf(std::string_view target) {
+  auto q = target.find('?');
+  return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+}
+
+std::string QueryParam(std::string_view query, std::string_view key) {
+  auto params = boost::urls::parse_query(query);
+  if (!params) return {};
+  // Decoded view: "a%20b" compares as "a b".
+  for (auto p : boost::urls::params_view(*params)) {
+    if (p.key == key) return std::string(p.value);
+  }
+  return {};
+}
+
+std::size_t QueryNumber(std::string_view query, std::string_view key, std::size_t fallback,
+                        std::size_t max) {
+  std::string v = QueryParam(query, key);
+  std::size_t n = fallback;
+  if (!v.empty()) {
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || ptr != v.data() + v.size()) n = fallback;
+  }
+  return std::min(n, max);
+}
+
+common::Result<json::value> ParseBody(const HttpRequest& request) {
+  json::error_code ec;
+  json::value v = json::parse(request.body(), ec);
+  if (ec) return common::MakeError("request body is not valid JSON: " + ec.message());
+  return v;
+}
+
+json::object ExchangeToJson(const library::Exchange& ex) {
+  json::error_code ec;
+  json::value v = json::parse(library::EncodeExchangeLine(ex), ec);
+  return ec ? json::object() : v.as_object();
+}
+
+}  // namespace
+
+bool SecretEquals(std::string_view a, std::string_view b) {
+  // Hash both so the comparison time does not depend on where or whether lengths differ.
+  unsigned char ha[SHA256_DIGEST_LENGTH];
+  unsigned char hb[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(a.data()), a.size(), ha);
+  SHA256(reinterpret_cast<const unsigned char*>(b.data()), b.size(), hb);
+  return CRYPTO_memcmp(ha, hb, SHA256_DIGEST_LENGTH) == 0;
+}
+
+bool AdminApi::IsAdminTarget(std::string_view target) {
+  std::string_view path = PathOf(target);
+  return path == "/health" || path == "/readyz" || path == "/metrics" || path == "/ca.crt" ||
+         path.substr(0, 7) == "/ghost/";
+}
+
+bool AdminApi::Authorized(const HttpRequest& request) const {
+  const std::string& key = state_.config().api_key;
+  if (key.empty()) return true;
+  auto it = request.find("X-API-Key");
+  if (it == request.end()) return false;
+  return SecretEquals(it->value(), key);
+}
+
+asio::awaitable<Reply> AdminApi::Handle(const HttpRequest& request) {
+  std::string_view target = request.target();
+  std::string_view path = PathOf(target);
+  std::string_view query = QueryOf(target);
+  const auto method = request.method();
+  Reply reply;
+  if (path == "/health") {
+    reply = JsonReply(200, json::object{{"status", "ok"}});
+    reply.route = RouteKind::kHealth;
+    co_return reply;
+  }
+  if (path == "/readyz") {
+    auto view = state_.CurrentView();
+    json::object o{{"status", "ready"},
+                   {"mode", ToString(state_.mode().mode())},
+                   {"library_keys", (*view)->snapshot->key_count()}};
+    reply = JsonReply(200, o);
+    reply.route = RouteKind::kHealth;
+    co_return reply;
+  }
+  if (path == "/metrics") {
+    state_.metrics().capture_queue_depth->Set(static_cast<double>(state_.capture().depth()));
+    reply = TextReply(200, "text/plain; version=0.0.4", state_.registry().Render());
+    reply.route = RouteKind::kMetrics;
+    co_return reply;
+  }
+  if (path == "/ca.crt") {
+    reply = ErrorReply(404, "tls_interception_disabled",
+                       "TLS interception is off; start with ENABLE_TLS_INTERCEPTION=true to "
+                       "get a CA certificate.");
+    reply.route = RouteKind::kAdmin;
+    co_return reply;
+  }
+  if (!Authorized(request)) {
+    reply = ErrorReply(401, "unauthorized", "Send the GHOST_API_KEY value in X-API-Key.");
+  } else if (path == "/ghost/mode") {
+    reply = Mode(request);
+  } else if (path == "/ghost/config" && method == http::verb::post) {
+    reply = Config(request);
+  } else if (path == "/ghost/mocks" && method == http::verb::get) {
+    reply = ListMocks(query);
+  } else if (path == "/ghost/mocks" && method == http::verb::post) {
+    reply = co_await AddMocks(request);
+  } else if (path == "/ghost/admin/reload" && method == http::verb::post) {
+    reply = Reload();
+  } else if (path == "/ghost/unmatched" && method == http::verb::get) {
+    reply = Unmatched(query);
+  } else if (path == "/ghost/upstreams") {
+    reply = Upstreams(request);
+  } else if (path == "/ghost/sequences") {
+    reply = ErrorReply(501, "not_implemented",
+                       "Explicit sequences are not available yet; repeated recordings already "
+                       "replay in order (repeat_policy on the route).");
+  } else {
+    reply = ErrorReply(404, "not_found", fmt::format("No admin endpoint {} {}.",
+                                                     request.method_string(), path));
+  }
+  reply.route = RouteKind::kAdmin;
+  co_return reply;
+}
+
+Reply AdminApi::Mode(const HttpRequest& request) {
+  if (request.method() == http::verb::get) {
+    return JsonReply(200, json::object{{"mode", ToString(state_.mode().mode())}});
+  }
+  if (request.method() != http::verb::post) {
+    return ErrorReply(405, "method_not_allowed", "Use GET or POST on /ghost/mode.");
+  }
+  auto body = ParseBody(request);
+  if (!body) return ErrorReply(400, "invalid_json", body.error());
+  const json::value* m = body->is_object() ? body->as_object().if_contains("mode") : nullptr;
+  auto mode = (m && m->is_string()) ? ParseMode(m->as_string()) : std::nullopt;
+  if (!mode) {
+    return ErrorReply(422, "invalid_mode",
+                      "Field 'mode' must be one of learn, mock, passthrough, transitioning.");
+  }
+  std::string error;
+  auto previous = state_.mode().Set(*mode, &error);
+  if (!error.empty()) {
+    state_.metrics().io_errors_persist->Inc();
+    return ErrorReply(500, "persist_failed", error);
+  }
+  return JsonReply(200, json::object{{"mode", ToString(*mode)}, {"previous", ToString(previous)}});
+}
+
+Reply AdminApi::Config(const HttpRequest& request) {
+  auto body = ParseBody(request);
+  if (!body || !body->is_object()) {
+    return ErrorReply(400, "invalid_json", body ? "expected a JSON object" : body.error());
+  }
+  const auto& o = body->as_object();
+  MissConfig miss;
+  if (const json::value* s = o.if_contains("unmatched_status")) {
+    if (!s->is_int64() || s->as_int64() < 200 || s->as_int64() > 599) {
+      return ErrorReply(422, "invalid_field", "unmatched_status must be an integer 200-599");
+    }
+    miss.status = static_cast<int>(s->as_int64());
+  }
+  if (const json::value* b = o.if_contains("unmatched_body"); b && !b->is_null()) {
+    miss.body = json::serialize(*b);
+  }
+  state_.SetMissConfig(miss);
+  json::object out{{"unmatched_status", miss.status}};
+  out["unmatched_body"] = miss.body.empty() ? json::value(nullptr) : json::parse(miss.body);
+  return JsonReply(200, out);
+}
+
+Reply AdminApi::ListMocks(std::string_view query) {
+  auto view = state_.CurrentView();
+  const auto& snapshot = *(*view)->snapshot;
+  std::size_t offset = QueryNumber(query, "offset", 0, SIZE_MAX);
+  std::size_t limit = QueryNumber(query, "limit", 100, 1000);
+  std::string service = QueryParam(query, "service");
+  json::array items;
+  std::size_t total = 0;
+  if (service.empty()) {
+    total = snapshot.key_count();
+    for (const auto& ex : snapshot.List(offset, limit)) items.push_back(ExchangeToJson(ex));
+  } else {
+    // Filtered listing walks the keys in pages so memory stays bounded.
+    constexpr std::size_t kPage = 4096;
+    for (std::size_t start = 0;; start += kPage) {
+      auto page = snapshot.List(start, kPage);
+      for (const auto& ex : page) {
+        if (ex.service != service) continue;
+        if (total >= offset && items.size() < limit) items.push_back(ExchangeToJson(ex));
+        ++total;
+      }
+      if (page.size() < kPage) break;
+    }
+  }
+  return JsonReply(200, json::object{{"total", total}, {"offset", offset}, {"items", items}});
+}
+
+asio::awaitable<Reply> AdminApi::AddMocks(const HttpRequest& request) {
+  auto body = ParseBody(request);
+  if (!body) co_return ErrorReply(400, "invalid_json", body.error());
+  json::array items;
+  if (body->is_array()) {
+    items = body->as_array();
+  } else if (body->is_object()) {
+    items.push_back(*body);
+  } else {
+    co_return ErrorReply(422, "invalid_body", "Expected a mock object or an array of them.");
+  }
+  auto view = state_.CurrentView();
+  const std::string session = "manual-" + common::NowRfc3339();
+  std::vector<CaptureRecord> records;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].is_object()) {
+      co_return ErrorReply(422, "invalid_body", fmt::format("item {} is not an object", i));
+    }
+    json::object o = items[i].as_object();
+    if (!o.contains("service")) o["service"] = "default";
+    if (!o.contains("timestamp")) o["timestamp"] = common::NowRfc3339();
+    if (!o.contains("recording_session_id")) o["recording_session_id"] = session;
+    // Bodies given as JSON values are embedded; strings are text unless declared.
+    for (std::string_view f : {"request_body", "response_body"}) {
+      std::string enc = std::string(f) + "_encoding";
+      if (o.contains(f) && !o.contains(enc)) o[enc] = o.at(f).is_string() ? "text" : "json";
+    }
+    auto ex = library::DecodeExchangeLine(json::serialize(o));
+    if (!ex) co_return ErrorReply(422, "invalid_mock", fmt::format("item {}: {}", i, ex.error()));
+    const Route* route = (*view)->routes->FindService(ex->service);
+    static const std::vector<std::string> kNoExtra;
+    RedactHeaders(ex->request_headers, route ? route->redact_headers : kNoExtra);
+    RedactHeaders(ex->response_headers, route ? route->redact_headers : kNoExtra);
+    records.push_back({state_.MockFile(ex->service), library::EncodeExchangeLine(*ex)});
+  }
+  if (!state_.capture().TryReserve()) {
+    co_return ErrorReply(503, "capture_backlog", "The writer is behind; retry.",
+                         "Retry-After: 1\r\n");
+  }
+  std::size_t added = records.size();
+  auto [ec] = co_await state_.capture().AsyncAppend(std::move(records), kNoThrow);
+  if (ec) co_return ErrorReply(500, "write_failed", "Could not append to the library; see logs.");
+  state_.ReloadLibrary();
+  co_return JsonReply(201, json::object{{"added", added}});
+}
+
+Reply AdminApi::Reload() {
+  auto report = state_.ReloadLibrary();
+  auto view = state_.CurrentView();
+  json::array warnings;
+  for (std::size_t i = 0; i < report.warnings.size() && i < 100; ++i) {
+    warnings.emplace_back(report.warnings[i]);
+  }
+  return JsonReply(200, json::object{{"keys", (*view)->snapshot->key_count()},
+                                     {"exchanges", report.loaded},
+                                     {"skipped", report.skipped},
+                                     {"torn", report.torn},
+                                     {"warnings", warnings}});
+}
+
+Reply AdminApi::Unmatched(std::string_view query) {
+  std::size_t limit = QueryNumber(query, "limit", 100, 1000);
+  json::array items;
+  for (const auto& item : state_.unmatched().Top(limit)) {
+    items.push_back(json::object{{"service", item.service},
+                                 {"method", item.method},
+                                 {"uri", item.target},
+                                 {"count", item.count}});
+  }
+  return JsonReply(200, json::object{{"items", items},
+                                     {"overflow", state_.unmatched().overflow()}});
+}
+
+Reply AdminApi::Upstreams(const HttpRequest& request) {
+  if (request.method() == http::verb::get) {
+    auto view = state_.CurrentView();
+    return JsonReply(200, (*view)->routes->ToJson());
+  }
+  if (request.method() != http::verb::post) {
+    return ErrorReply(405, "method_not_allowed", "Use GET or POST on /ghost/upstreams.");
+  }
+  auto body = ParseBody(request);
+  if (!body) return ErrorReply(400, "invalid_json", body.error());
+  auto routes = RouteTable::ParseRoutes(*body);
+  if (!routes) return ErrorReply(422, "invalid_routes", routes.error());
+  auto saved = state_.SetRoutes(std::move(routes).value(), true);
+  if (!saved) return ErrorReply(500, "persist_failed", saved.error());
+  auto view = state_.CurrentView();
+  return JsonReply(200, (*view)->routes->ToJson());
+}
+
+}  // namespace gostly::proxy

@@ -1,0 +1,234 @@
+#include "proxy/forwarder.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace gostly::proxy {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+struct UpstreamConn {
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*tls); }
+};
+
+// Idle connections per upstream, owned by one I/O thread.
+thread_local std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConn>>> t_pool;
+
+std::string PoolKey(const UpstreamUrl& u) {
+  return (u.tls ? "https://" : "http://") + u.host + ":" + u.port;
+}
+
+bool IsTimeout(const boost::system::error_code& ec) {
+  return ec == beast::error::timeout || ec == asio::error::timed_out;
+}
+
+}  // namespace
+
+bool IsHopByHop(std::string_view name, std::string_view connection_header) {
+  static constexpr std::string_view kHop[] = {
+      "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
+      "trailer",    "upgrade",    "proxy-authenticate", "proxy-authorization"};
+  for (auto h : kHop) {
+    if (IEquals(name, h)) return true;
+  }
+  // Tokens listed in Connection are hop-by-hop too.
+  std::size_t pos = 0;
+  while (pos < connection_header.size()) {
+    std::size_t end = connection_header.find(',', pos);
+    if (end == std::string_view::npos) end = connection_header.size();
+    std::string_view token = connection_header.substr(pos, end - pos);
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+    if (!token.empty() && IEquals(token, name)) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
+Forwarder::Forwarder(Options options)
+    : options_(options), ssl_(asio::ssl::context::tls_client) {
+  ssl_.set_default_verify_paths();
+  if (options_.accept_invalid_certs) {
+    ssl_.set_verify_mode(asio::ssl::verify_none);
+  } else {
+    ssl_.set_verify_mode(asio::ssl::verify_peer);
+  }
+}
+
+asio::awaitable<ForwardResult> Forwarder::Forward(const HttpRequest& request,
+                                                  const UpstreamUrl& upstream,
+                                                  std::string_view target,
+                                                  HttpResponse& response) {
+  auto started = std::chrono::steady_clock::now();
+  auto elapsed_ms = [&] {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+        .count();
+  };
+  auto executor = co_await asio::this_coro::executor;
+
+  HttpRequest out;
+  out.method(request.method());
+  if (request.method() == http::verb::unknown) out.method_string(request.method_string());
+  std::string full_target = upstream.base_path;
+  full_target.append(target);
+  out.target(full_target);
+  out.version(11);
+  std::string_view connection = request[http::field::connection];
+  for (const auto& f : request) {
+    if (IsHopByHop(f.name_string(), connection)) continue;
+    if (f.name() == http::field::host || f.name() == http::field::content_length) continue;
+    out.insert(f.name_string(), f.value());
+  }
+  out.set(http::field::host, upstream.host_header);
+  out.body() = request.body();
+  if (!request.body().empty() || request.method() == http::verb::post ||
+      request.method() == http::verb::put || request.method() == http::verb::patch) {
+    out.content_length(request.body().size());
+  }
+
+  const std::string key = PoolKey(upstream);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::unique_ptr<UpstreamConn> conn;
+    bool reused = false;
+    auto& idle = t_pool[key];
+    if (!idle.empty()) {
+      conn = std::move(idle.back());
+      idle.pop_back();
+      reused = true;
+    }
+    if (!conn) {
+      conn = std::make_unique<UpstreamConn>();
+      tcp::resolver resolver(executor);
+      auto [rec, endpoints] =
+          co_await resolver.async_resolve(upstream.host, upstream.port, kNoThrow);
+      if (rec) {
+        co_return ForwardResult{ForwardError::kUnreachable,
+                                "cannot resolve upstream " + upstream.text + ": " + rec.message(),
+                                elapsed_ms()};
+      }
+      beast::tcp_stream stream(executor);
+      stream.expires_after(options_.timeout);
+      auto [cec, ep] = co_await stream.async_connect(endpoints, kNoThrow);
+      if (cec) {
+        co_return ForwardResult{
+            IsTimeout(cec) ? ForwardError::kTimeout : ForwardError::kUnreachable,
+            "upstream " + upstream.text + " is unreachable: " + cec.message(), elapsed_ms()};
+      }
+      stream.socket().set_option(tcp::no_delay(true));
+      if (upstream.tls) {
+        conn->tls.emplace(std::move(stream), ssl_);
+        SSL* ssl = conn->tls->native_handle();
+        boost::system::error_code addr_ec;
+        asio::ip::make_address(upstream.host, addr_ec);
+        if (addr_ec) SSL_set_tlsext_host_name(ssl, upstream.host.c_str());
+        if (!options_.accept_invalid_certs) {
+          conn->tls->set_verify_callback(asio::ssl::host_name_verification(upstream.host));
+        }
+        auto [hec] = co_await conn->tls->async_handshake(asio::ssl::stream_base::client, kNoThrow);
+        if (hec) {
+          co_return ForwardResult{
+              IsTimeout(hec) ? ForwardError::kTimeout : ForwardError::kUnreachable,
+              "TLS handshake with upstream " + upstream.text + " failed: " + hec.message() +
+                  (options_.accept_invalid_certs ? ""
+                                                 : " (set ACCEPT_INVALID_CERTS=true only for "
+                                                   "upstreams you trust)"),
+              elapsed_ms()};
+        }
+      } else {
+        conn->plain.emplace(std::move(stream));
+      }
+    }
+
+    conn->lowest().expires_after(options_.timeout);
+    boost::system::error_code wec;
+    if (conn->plain) {
+      std::tie(wec, std::ignore) = co_await http::async_write(*conn->plain, out, kNoThrow);
+    } else {
+      std::tie(wec, std::ignore) = co_await http::async_write(*conn->tls, out, kNoThrow);
+    }
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(options_.max_response_body);
+    parser.header_limit(64 * 1024);
+    if (request.method() == http::verb::head) parser.skip(true);
+    boost::system::error_code rec;
+    if (!wec) {
+      if (conn->plain) {
+        std::tie(rec, std::ignore) =
+            co_await http::async_read(*conn->plain, conn->buffer, parser, kNoThrow);
+      } else {
+        std::tie(rec, std::ignore) =
+            co_await http::async_read(*conn->tls, conn->buffer, parser, kNoThrow);
+      }
+    }
+    boost::system::error_code ec = wec ? wec : rec;
+    if (ec) {
+      // A pooled connection the upstream closed while idle fails before any response
+      // byte arrives; retry once on a fresh connection.
+      bool nothing_received = !parser.got_some();
+      if (reused && nothing_received && !IsTimeout(ec) && attempt == 0) continue;
+      if (IsTimeout(ec)) {
+        co_return ForwardResult{ForwardError::kTimeout,
+                                "upstream " + upstream.text + " did not answer within " +
+                                    std::to_string(options_.timeout.count()) + " ms",
+                                elapsed_ms()};
+      }
+      if (ec == http::error::body_limit) {
+        co_return ForwardResult{ForwardError::kBadResponse,
+                                "upstream " + upstream.text + " sent a body over " +
+                                    std::to_string(options_.max_response_body) + " bytes",
+                                elapsed_ms()};
+      }
+      co_return ForwardResult{nothing_received ? ForwardError::kUnreachable
+                                               : ForwardError::kBadResponse,
+                              "upstream " + upstream.text + " failed: " + ec.message(),
+                              elapsed_ms()};
+    }
+    response = parser.release();
+    if (response.keep_alive() && idle.size() < options_.max_idle_per_upstream) {
+      conn->lowest().expires_never();
+      t_pool[key].push_back(std::move(conn));
+    }
+    co_return ForwardResult{ForwardError::kNone, {}, elapsed_ms()};
+  }
+  co_return ForwardResult{ForwardError::kUnreachable, "upstream " + upstream.text + " failed",
+                          elapsed_ms()};
+}
+
+}  // namespace gostly::proxy

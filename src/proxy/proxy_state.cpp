@@ -1,0 +1,256 @@
+#include "proxy/proxy_state.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace gostly::proxy {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string NewSessionId() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  return fmt::format("{:016x}", rng());
+}
+
+Route DefaultRoute(const ProxyConfig& config) {
+  Route r;
+  r.service = "default";
+  r.upstream = config.backend;
+  return r;
+}
+
+}  // namespace
+
+ProxyState::ProxyState(ProxyConfig config)
+    : config_(std::move(config)),
+      metrics_(registry_),
+      forwarder_(Forwarder::Options{config_.accept_invalid_certs, config_.upstream_timeout,
+                                    config_.max_upstream_body_bytes, 64}) {
+  if (config_.mock_dir.empty()) config_.mock_dir = config_.data_dir / "mocks";
+  if (config_.mode_file.empty()) config_.mode_file = config_.data_dir / "mode.txt";
+  if (config_.routes_file.empty()) config_.routes_file = config_.data_dir / "routes.json";
+  std::error_code ec;
+  for (const auto& dir : {config_.data_dir, config_.data_dir / "traffic", config_.mock_dir}) {
+    fs::create_directories(dir, ec);
+    if (ec) {
+      throw std::runtime_error("cannot create directory " + dir.string() + ": " + ec.message());
+    }
+  }
+  if (config_.accept_invalid_certs) {
+    spdlog::warn("ACCEPT_INVALID_CERTS is on: upstream TLS certificates are NOT verified");
+  }
+  capture_ = std::make_unique<CaptureWriter>(config_.capture_queue_capacity,
+                                             metrics_.io_errors_capture);
+
+  std::vector<Route> routes;
+  if (fs::exists(config_.routes_file)) {
+    std::ifstream in(config_.routes_file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    json::error_code jec;
+    json::value v = json::parse(ss.str(), jec);
+    if (jec) {
+      throw std::runtime_error("routes file " + config_.routes_file.string() +
+                               " is not valid JSON: " + jec.message());
+    }
+    auto parsed = RouteTable::ParseRoutes(v);
+    if (!parsed) {
+      throw std::runtime_error("routes file " + config_.routes_file.string() + ": " +
+                               parsed.error());
+    }
+    routes = std::move(parsed).value();
+  }
+  {
+    std::lock_guard lock(view_mu_);
+    view_ = std::make_shared<const ProxyView>(
+        ProxyView{library::Snapshot::Empty(),
+                  std::make_shared<const RouteTable>(std::move(routes), DefaultRoute(config_)),
+                  std::make_shared<const MissConfig>()});
+  }
+  ReloadLibrary();
+
+  mode_ = std::make_unique<ModeController>(config_.mode_file, config_.initial_mode);
+  if (config_.initial_mode == Mode::kLearn) StartLearnWindow();
+  mode_->SetListener([this](Mode from, Mode to) { OnModeChange(from, to); });
+}
+
+ProxyState::~ProxyState() {
+  {
+    std::lock_guard lock(watch_mu_);
+    stop_ = true;
+  }
+  watch_cv_.notify_all();
+  if (library_watcher_.joinable()) library_watcher_.join();
+}
+
+ViewRef ProxyState::CurrentView() const {
+  struct Cache {
+    const ProxyState* owner = nullptr;
+    std::uint64_t generation = 0;
+    ViewRef ref;
+  };
+  thread_local Cache cache;
+  std::uint64_t gen = generation_.load(std::memory_order_acquire);
+  if (cache.owner != this || cache.generation != gen) {
+    std::lock_guard lock(view_mu_);
+    cache.owner = this;
+    cache.generation = generation_.load(std::memory_order_relaxed);
+    // A fresh control block per thread: copies of `ref` never touch another thread's line.
+    cache.ref = std::make_shared<const std::shared_ptr<const ProxyView>>(view_);
+  }
+  return cache.ref;
+}
+
+void ProxyState::Publish(std::shared_ptr<const library::Snapshot> snapshot,
+                         std::shared_ptr<const RouteTable> routes,
+                         std::shared_ptr<const MissConfig> miss) {
+  std::lock_guard lock(view_mu_);
+  auto next = std::make_shared<ProxyView>(*view_);
+  if (snapshot) next->snapshot = std::move(snapshot);
+  if (routes) next->routes = std::move(routes);
+  if (miss) next->miss = std::move(miss);
+  view_ = std::move(next);
+  generation_.fetch_add(1, std::memory_order_release);
+}
+
+library::LoadReport ProxyState::ReloadLibrary() {
+  std::lock_guard reload_lock(reload_mu_);
+  std::string signature = LibrarySignature();
+  std::vector<library::Exchange> exchanges;
+  auto report = library::LoadExchanges(config_.mock_dir, exchanges);
+  for (const auto& w : report.warnings) spdlog::warn("library: {}", w);
+  if (report.io_errors > 0) metrics_.io_errors_load->Inc(report.io_errors);
+
+  std::shared_ptr<const RouteTable> routes;
+  {
+    std::lock_guard lock(view_mu_);
+    routes = view_->routes;
+  }
+  library::Snapshot::Options options;
+  options.smart_swap = config_.smart_swap;
+  options.policy = [routes](std::string_view service) {
+    const Route* r = routes->FindService(service);
+    return r ? r->repeat_policy : library::RepeatPolicy::kSequence;
+  };
+  auto snapshot = library::Snapshot::Build(std::move(exchanges), options);
+  metrics_.library_size->Set(static_cast<double>(snapshot->key_count()));
+  spdlog::info("library: {} exchanges, {} keys, {} templates from {} ({} skipped)",
+               snapshot->exchange_count(), snapshot->key_count(), snapshot->template_count(),
+               config_.mock_dir.string(), report.skipped);
+  Publish(std::move(snapshot), nullptr, nullptr);
+  loaded_signature_ = std::move(signature);
+  return report;
+}
+
+common::Result<bool> ProxyState::SetRoutes(std::vector<Route> routes, bool persist) {
+  auto table = std::make_shared<const RouteTable>(std::move(routes), DefaultRoute(config_));
+  if (persist) {
+    auto tmp = config_.routes_file;
+    tmp += ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << json::serialize(table->ToJson()) << '\n';
+      if (!out) {
+        metrics_.io_errors_persist->Inc();
+        return common::MakeError("cannot write " + tmp.string());
+      }
+    }
+    std::error_code ec;
+    fs::rename(tmp, config_.routes_file, ec);
+    if (ec) {
+      metrics_.io_errors_persist->Inc();
+      return common::MakeError("cannot replace " + config_.routes_file.string() + ": " +
+                               ec.message());
+    }
+  }
+  Publish(nullptr, std::move(table), nullptr);
+  // Repeat policies are baked into the snapshot; rebuild it under the new table.
+  ReloadLibrary();
+  return true;
+}
+
+void ProxyState::SetMissConfig(MissConfig miss) {
+  Publish(nullptr, nullptr, std::make_shared<const MissConfig>(std::move(miss)));
+}
+
+std::string ProxyState::learn_session_id() const {
+  std::lock_guard lock(session_mu_);
+  return learn_session_id_;
+}
+
+void ProxyState::StartLearnWindow() {
+  std::string id = NewSessionId();
+  {
+    std::lock_guard lock(session_mu_);
+    learn_session_id_ = id;
+  }
+  session_store_.Clear();
+  spdlog::info("LEARN window {} started", id);
+}
+
+void ProxyState::OnModeChange(Mode from, Mode to) {
+  if (to == Mode::kLearn && from != Mode::kLearn) StartLearnWindow();
+  // Leaving LEARN: what was just recorded must be served.
+  if (from == Mode::kLearn && to != Mode::kLearn) ReloadLibrary();
+}
+
+fs::path ProxyState::TrafficFile(std::string_view service) const {
+  return config_.data_dir / "traffic" / (SanitizeServiceId(service) + ".jsonl");
+}
+
+fs::path ProxyState::MockFile(std::string_view service) const {
+  return config_.mock_dir / (SanitizeServiceId(service) + ".jsonl");
+}
+
+std::string ProxyState::LibrarySignature() const {
+  std::string sig;
+  std::error_code ec;
+  for (fs::directory_iterator it(config_.mock_dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (it->path().extension() != ".jsonl") continue;
+    std::error_code sec;
+    auto size = it->file_size(sec);
+    auto mtime = it->last_write_time(sec).time_since_epoch().count();
+    sig += fmt::format("{}:{}:{};", it->path().filename().string(), size, mtime);
+  }
+  return sig;
+}
+
+void ProxyState::StartWatching() {
+  mode_->StartWatching(config_.watch_interval);
+  library_watcher_ = std::thread([this] { LibraryWatchLoop(); });
+}
+
+void ProxyState::LibraryWatchLoop() {
+  for (;;) {
+    {
+      std::unique_lock lock(watch_mu_);
+      if (watch_cv_.wait_for(lock, config_.watch_interval * 2, [this] { return stop_; })) return;
+    }
+    // While LEARN appends to the library, reloading would only burn CPU; the switch out of
+    // LEARN reloads once.
+    if (mode_->mode() == Mode::kLearn) continue;
+    std::string sig = LibrarySignature();
+    bool changed;
+    {
+      std::lock_guard lock(reload_mu_);
+      changed = sig != loaded_signature_;
+    }
+    if (changed) {
+      spdlog::info("library files changed on disk; reloading");
+      ReloadLibrary();
+    }
+  }
+}
+
+}  // namespace gostly::proxy

@@ -1,0 +1,25 @@
+// Header redaction floor (DESIGN §5), applied at capture time before any I/O.
+//
+// A header is redacted when its lower-cased name is in the floor list, contains one of the
+// floor's sensitive words, or is in the service's extra list. The value is replaced by
+// "[REDACTED]", never dropped, so the shape of the exchange is kept. The floor cannot be
+// lowered: extra names only add to it. Pure functions, thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/body_codec.hpp"
+
+namespace gostly::proxy {
+
+inline constexpr std::string_view kRedacted = "[REDACTED]";
+
+// `extra` holds lower-case header names.
+bool IsRedactedHeader(std::string_view name, const std::vector<std::string>& extra);
+
+// Replaces the value of every redacted header in place.
+void RedactHeaders(common::HeaderList& headers, const std::vector<std::string>& extra);
+
+}  // namespace gostly::proxy

@@ -1,0 +1,246 @@
+#include "proxy/request_handler.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/clock.hpp"
+#include "library/exchange.hpp"
+#include "library/wire.hpp"
+#include "proxy/redactor.hpp"
+
+namespace gostly::proxy {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+namespace json = boost::json;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+common::HeaderList ToHeaderList(const http::fields& fields) {
+  common::HeaderList out;
+  for (const auto& f : fields) out.emplace_back(f.name_string(), f.value());
+  return out;
+}
+
+}  // namespace
+
+std::string SerializeForwarded(const HttpResponse& response, bool head_request,
+                               std::string_view extra) {
+  std::string out;
+  const auto& body = response.body();
+  out.reserve(256 + body.size());
+  unsigned status = response.result_int();
+  out += "HTTP/1.1 ";
+  out += std::to_string(status);
+  out += ' ';
+  std::string_view reason = response.reason();
+  out += reason.empty() ? library::ReasonPhrase(static_cast<int>(status)) : reason;
+  out += "\r\n";
+  std::string_view connection = response[http::field::connection];
+  std::string_view upstream_length;
+  for (const auto& f : response) {
+    if (f.name() == http::field::content_length) {
+      upstream_length = f.value();
+      continue;
+    }
+    if (IsHopByHop(f.name_string(), connection)) continue;
+    out.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
+  }
+  out += extra;
+  bool no_body = status < 200 || status == 204 || status == 304;
+  if (head_request) {
+    if (!upstream_length.empty()) out.append("Content-Length: ").append(upstream_length).append("\r\n");
+    out += "\r\n";
+    return out;
+  }
+  if (!no_body) out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  out += "\r\n";
+  if (!no_body) out += body;
+  return out;
+}
+
+RequestHandler::RequestHandler(ProxyState& state) : state_(state), admin_(state) {}
+
+asio::awaitable<Reply> RequestHandler::Handle(const HttpRequest& request) {
+  std::string_view target = request.target();
+  if (AdminApi::IsAdminTarget(target)) co_return co_await admin_.Handle(request);
+
+  ViewRef view = state_.CurrentView();
+  const ProxyView& v = **view;
+  Resolved resolved = v.routes->Resolve(request[http::field::host], target);
+  std::string rooted;
+  std::string_view rel = resolved.target;
+  if (resolved.needs_leading_slash) {
+    rooted = "/";
+    rooted += rel;
+    rel = rooted;
+  }
+  const Route& route = *resolved.route;
+
+  const Mode global = state_.mode().mode();
+  const Mode mode = global == Mode::kTransitioning ? global : route.mode.value_or(global);
+  switch (mode) {
+    case Mode::kTransitioning: {
+      state_.metrics().CountRequest(MatchType::kTransitioning);
+      co_return ErrorReply(503, "transitioning",
+                           "The library is being rebuilt (LEARN -> MOCK transition); retry "
+                           "shortly.",
+                           "Retry-After: 5\r\nX-Ghost-Transitioning: true\r\n");
+    }
+    case Mode::kMock:
+      co_return Mock(request, view, route, rel);
+    case Mode::kLearn:
+      co_return co_await Forward(request, route, rel, true);
+    case Mode::kPassthrough:
+      co_return co_await Forward(request, route, rel, false);
+  }
+  co_return ErrorReply(500, "internal", "unknown mode");
+}
+
+Reply RequestHandler::Mock(const HttpRequest& request, const ViewRef& view, const Route& route,
+                           std::string_view target) {
+  const ProxyView& v = **view;
+  std::string_view method = request.method_string();
+  std::string_view body = request.body();
+  auto& metrics = state_.metrics();
+
+  if (!state_.session_store().empty()) {
+    if (auto hit = state_.session_store().Find(route.service, method, target, body,
+                                               route.repeat_policy)) {
+      metrics.CountRequest(MatchType::kSessionVerbatim);
+      Reply r;
+      r.view = *hit;
+      r.keep = hit;
+      r.status = ParseWireStatus(*hit);
+      return r;
+    }
+  }
+  if (const auto* hit = v.snapshot->FindExact(route.service, method, target, body)) {
+    metrics.CountRequest(MatchType::kExact);
+    Reply r;
+    r.status = hit->status;
+    r.view = hit->wire;
+    r.keep = view;
+    return r;
+  }
+  if (auto swap = v.snapshot->FindSwap(route.service, method, target)) {
+    metrics.CountRequest(MatchType::kSmartSwap);
+    Reply r;
+    r.status = swap->status;
+    r.owned = std::move(swap->wire);
+    return r;
+  }
+  return Miss(v, route.service, method, target);
+}
+
+Reply RequestHandler::Miss(const ProxyView& view, std::string_view service,
+                           std::string_view method, std::string_view target) {
+  state_.metrics().CountRequest(MatchType::kMiss);
+  if (state_.unmatched().Record(service, method, target)) {
+    json::object rec;
+    rec["timestamp"] = common::NowRfc3339();
+    rec["service"] = service;
+    rec["method"] = method;
+    rec["uri"] = target;
+    state_.capture().AppendDetached(
+        {{state_.config().data_dir / "unmatched" / (SanitizeServiceId(service) + ".jsonl"),
+          json::serialize(rec) + "\n"}});
+  }
+  const MissConfig& miss = *view.miss;
+  constexpr std::string_view kMissHeader = "X-Ghost-Miss: true\r\n";
+  if (!miss.body.empty()) {
+    Reply r = TextReply(miss.status, "application/json", miss.body, kMissHeader);
+    r.status = miss.status;
+    return r;
+  }
+  json::object o;
+  o["error"] = "no_mock";
+  o["message"] = fmt::format(
+      "No recorded response for {} {} (service '{}'). Record it in LEARN mode or add it with "
+      "POST /ghost/mocks.",
+      method, target, service);
+  o["service"] = service;
+  o["method"] = method;
+  o["uri"] = target;
+  Reply r = JsonReply(miss.status, o, kMissHeader);
+  r.status = miss.status;
+  return r;
+}
+
+asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const Route& route,
+                                               std::string_view target, bool capture) {
+  auto& metrics = state_.metrics();
+  metrics.CountRequest(capture ? MatchType::kLearn : MatchType::kPassthrough);
+  if (!route.upstream) {
+    co_return ErrorReply(502, "no_upstream",
+                         fmt::format("Service '{}' has no upstream. Start with BACKEND_URL=… or "
+                                     "set one with POST /ghost/upstreams.",
+                                     route.service));
+  }
+  // Refuse before contacting the upstream, so an exchange we answer is never one we drop.
+  if (capture && !state_.capture().TryReserve()) {
+    metrics.capture_rejected->Inc();
+    co_return ErrorReply(503, "capture_backlog",
+                         "The capture writer is behind; the request was not forwarded.",
+                         "Retry-After: 1\r\n");
+  }
+  HttpResponse response;
+  const auto started = std::chrono::system_clock::now();
+  ForwardResult result =
+      co_await state_.forwarder().Forward(request, *route.upstream, target, response);
+  if (result.error != ForwardError::kNone) {
+    if (capture) state_.capture().Release();
+    spdlog::warn("{} {}: {}", request.method_string(), target, result.message);
+    json::object o;
+    o["error"] = result.error == ForwardError::kTimeout ? "upstream_timeout"
+                 : result.error == ForwardError::kBadResponse ? "upstream_bad_response"
+                                                               : "upstream_unreachable";
+    o["upstream"] = route.upstream->text;
+    o["message"] = result.message;
+    co_return JsonReply(result.error == ForwardError::kTimeout ? 504 : 502, o);
+  }
+  const bool head = request.method() == http::verb::head;
+  Reply reply;
+  reply.status = static_cast<int>(response.result_int());
+  if (!capture) {
+    reply.owned = SerializeForwarded(response, head, {});
+    co_return reply;
+  }
+
+  library::Exchange ex;
+  ex.timestamp = common::FormatRfc3339(started);
+  ex.service = route.service;
+  ex.method = std::string(request.method_string());
+  ex.uri = std::string(target);
+  ex.request_headers = ToHeaderList(request);
+  RedactHeaders(ex.request_headers, route.redact_headers);
+  ex.request_body = request.body();
+  ex.status = reply.status;
+  ex.response_headers = ToHeaderList(response);
+  RedactHeaders(ex.response_headers, route.redact_headers);
+  ex.response_body = response.body();
+  ex.latency_ms = result.latency_ms;
+  ex.recording_session_id = state_.learn_session_id();
+  std::string line = library::EncodeExchangeLine(ex);
+
+  std::vector<CaptureRecord> records;
+  records.push_back({state_.TrafficFile(route.service), line});
+  records.push_back({state_.MockFile(route.service), std::move(line)});
+  auto [ec] = co_await state_.capture().AsyncAppend(std::move(records), kNoThrow);
+
+  // Un-redacted, RAM only: replays Set-Cookie/CSRF exchanges of this window verbatim.
+  state_.session_store().Add(route.service, request.method_string(), target, request.body(),
+                             SerializeForwarded(response, false,
+                                                "X-Ghost-Mock: session-verbatim\r\n"));
+  if (ec) {
+    spdlog::error("capture of {} {} failed; the response is served but NOT recorded",
+                  request.method_string(), target);
+  }
+  reply.owned = SerializeForwarded(response, head, ec ? "X-Ghost-Capture: failed\r\n" : "");
+  co_return reply;
+}
+
+}  // namespace gostly::proxy

@@ -1,0 +1,44 @@
+// The request path: admin routing, then per-mode handling (DESIGN §2–3).
+//
+//   TRANSITIONING -> 503; MOCK -> the match cascade (session-verbatim, exact, smart swap,
+//   miss); LEARN -> forward, capture (redacted) and wait for the write, then answer;
+//   PASSTHROUGH -> forward only.
+//
+// One RequestHandler is shared by all I/O threads; Handle() is re-entrant and takes no lock
+// on the MOCK exact path.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include "proxy/admin_api.hpp"
+#include "proxy/forwarder.hpp"
+#include "proxy/proxy_state.hpp"
+#include "proxy/reply.hpp"
+
+namespace gostly::proxy {
+
+class RequestHandler {
+ public:
+  explicit RequestHandler(ProxyState& state);
+
+  boost::asio::awaitable<Reply> Handle(const HttpRequest& request);
+
+ private:
+  Reply Mock(const HttpRequest& request, const ViewRef& view, const Route& route,
+             std::string_view target);
+  boost::asio::awaitable<Reply> Forward(const HttpRequest& request, const Route& route,
+                                        std::string_view target, bool capture);
+  Reply Miss(const ProxyView& view, std::string_view service, std::string_view method,
+             std::string_view target);
+
+  ProxyState& state_;
+  AdminApi admin_;
+};
+
+// Serialises a forwarded response for the client: upstream status and reason, headers
+// without hop-by-hop ones, Content-Length recomputed (kept as sent for HEAD), `extra`
+// header lines appended.
+std::string SerializeForwarded(const HttpResponse& response, bool head_request,
+                               std::string_view extra);
+
+}  // namespace gostly::proxy

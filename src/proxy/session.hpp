@@ -1,0 +1,182 @@
+// One client connection: a coroutine looping over requests on one stream (DESIGN hot path).
+//
+// Generic over the stream so the fuzz target can drive it with an in-memory stream.
+// Limits: idle time before a request's first byte, time for the whole header block
+// (slowloris), header size (431), body size (413, refused from Content-Length before any
+// body byte is read). Malformed input gets 400 and the connection is closed; nothing here
+// touches the library or throws past the coroutine.
+#pragma once
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <exception>
+
+#include "proxy/proxy_metrics.hpp"
+#include "proxy/reply.hpp"
+#include "proxy/request_handler.hpp"
+
+namespace gostly::proxy {
+
+struct SessionLimits {
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds header_timeout{10000};
+};
+
+namespace detail {
+
+template <typename Stream>
+void SetExpiry(Stream& stream, std::chrono::milliseconds after) {
+  if constexpr (requires { stream.expires_after(after); }) stream.expires_after(after);
+}
+
+template <typename Stream>
+void ClearExpiry(Stream& stream) {
+  if constexpr (requires { stream.expires_never(); }) stream.expires_never();
+}
+
+template <typename Stream>
+void ShutdownSend(Stream& stream) {
+  if constexpr (requires { stream.socket(); }) {
+    boost::system::error_code ec;
+    stream.socket().shutdown(boost::asio::socket_base::shutdown_send, ec);
+  } else if constexpr (requires { stream.close(); }) {
+    stream.close();
+  }
+}
+
+inline bool IsTimeout(const boost::system::error_code& ec) {
+  return ec == boost::beast::error::timeout || ec == boost::asio::error::timed_out;
+}
+
+}  // namespace detail
+
+template <typename Stream>
+boost::asio::awaitable<void> RunSession(Stream& stream, RequestHandler& handler,
+                                        ProxyMetrics& metrics, SessionLimits limits) {
+  namespace asio = boost::asio;
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+  beast::flat_buffer buffer;
+  auto write_and_close = [&](const Reply& reply) -> asio::awaitable<void> {
+    detail::SetExpiry(stream, limits.idle_timeout);
+    auto bytes = reply.bytes();
+    co_await asio::async_write(stream, asio::buffer(bytes.data(), bytes.size()), kNoThrow);
+    detail::ShutdownSend(stream);
+  };
+
+  for (;;) {
+    if (buffer.size() == 0) {
+      detail::SetExpiry(stream, limits.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kNoThrow);
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    detail::SetExpiry(stream, limits.header_timeout);
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+    if (hec) {
+      if (hec == http::error::end_of_stream || hec == asio::error::eof ||
+          hec == asio::error::operation_aborted) {
+        co_return;
+      }
+      metrics.bad_requests->Inc();
+      if (detail::IsTimeout(hec)) {
+        co_await write_and_close(ErrorReply(408, "request_timeout",
+                                            "The request headers did not arrive in time.", {},
+                                            true));
+      } else if (hec == http::error::header_limit) {
+        co_await write_and_close(ErrorReply(
+            431, "headers_too_large",
+            fmt::format("Request headers exceed {} bytes.", limits.max_header_bytes), {}, true));
+      } else {
+        co_await write_and_close(ErrorReply(
+            400, "bad_request", fmt::format("Malformed HTTP request: {}.", hec.message()), {},
+            true));
+      }
+      co_return;
+    }
+    auto& message = parser.get();
+    if (auto length = parser.content_length(); length && *length > limits.max_body_bytes) {
+      metrics.bad_requests->Inc();
+      co_await write_and_close(ErrorReply(
+          413, "body_too_large",
+          fmt::format("Request body of {} bytes exceeds MAX_BODY_BYTES ({}).", *length,
+                      limits.max_body_bytes),
+          {}, true));
+      co_return;
+    }
+    if (!parser.is_done()) {
+      if (beast::iequals(message[http::field::expect], "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+                                   kNoThrow);
+      }
+      detail::SetExpiry(stream, limits.idle_timeout);
+      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+      if (bec) {
+        metrics.bad_requests->Inc();
+        if (bec == http::error::body_limit) {
+          co_await write_and_close(ErrorReply(
+              413, "body_too_large",
+              fmt::format("Request body exceeds MAX_BODY_BYTES ({}).", limits.max_body_bytes),
+              {}, true));
+        } else if (!detail::IsTimeout(bec) && bec != asio::error::eof &&
+                   bec != http::error::end_of_stream) {
+          co_await write_and_close(ErrorReply(
+              400, "bad_request", fmt::format("Malformed request body: {}.", bec.message()), {},
+              true));
+        }
+        co_return;
+      }
+    }
+    detail::ClearExpiry(stream);
+
+    const auto started = std::chrono::steady_clock::now();
+    Reply reply;
+    bool failed = false;
+    try {
+      reply = co_await handler.Handle(message);
+    } catch (const std::exception& e) {
+      spdlog::error("request {} {} failed: {}", message.method_string(), message.target(),
+                    e.what());
+      failed = true;
+    }
+    if (failed) reply = ErrorReply(500, "internal_error", "The proxy failed to handle the request.");
+
+    const bool keep_alive = message.keep_alive() && message.version() >= 11 && !reply.close;
+    std::string_view bytes = reply.bytes();
+    if (message.method() == http::verb::head) {
+      auto end = bytes.find("\r\n\r\n");
+      if (end != std::string_view::npos) bytes = bytes.substr(0, end + 4);
+    }
+    detail::SetExpiry(stream, limits.idle_timeout);
+    auto [wec, wn] =
+        co_await asio::async_write(stream, asio::buffer(bytes.data(), bytes.size()), kNoThrow);
+    metrics.ObserveHttp(
+        reply.route, reply.status,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (wec) co_return;
+    if (!keep_alive) {
+      detail::ShutdownSend(stream);
+      co_return;
+    }
+  }
+}
+
+}  // namespace gostly::proxy
