@@ -6,9 +6,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <boost/url/params_view.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/parse_query.hpp>
 #include <charconv>
 #include <spdlog/spdlog.h>
 
@@ -35,11 +32,17 @@ std::string_view QueryOf(std::string_view target) {
 }
 
 std::string QueryParam(std::string_view query, std::string_view key) {
-  auto params = boost::urls::parse_query(query);
-  if (!params) return {};
-  // Decoded view: "a%20b" compares as "a b".
-  for (auto p : boost::urls::params_view(*params)) {
-    if (p.key == key) return std::string(p.value);
+  // Admin parameters are service ids and numbers ([A-Za-z0-9._-]), so a plain split is
+  // exact; a percent-encoded key or value simply does not match.
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == key) {
+      return eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
   }
   return {};
 }

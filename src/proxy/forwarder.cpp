@@ -82,6 +82,8 @@ bool IsHopByHop(std::string_view name, std::string_view connection_header) {
   return false;
 }
 
+void Forwarder::ReleaseThreadPool() { t_pool.clear(); }
+
 Forwarder::Forwarder(Options options)
     : options_(options), ssl_(asio::ssl::context::tls_client) {
   ssl_.set_default_verify_paths();

@@ -52,6 +52,10 @@ class Forwarder {
                                                 std::string_view target,
                                                 HttpResponse& response);
 
+  // Drops the calling thread's idle upstream connections. Each I/O thread calls it after
+  // its io_context stops, before the io_context is destroyed.
+  static void ReleaseThreadPool();
+
  private:
   Options options_;
   boost::asio::ssl::context ssl_;

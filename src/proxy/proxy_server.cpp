@@ -89,9 +89,15 @@ void ProxyServer::Run() {
   for (auto& ctx : contexts_) guards.push_back(asio::make_work_guard(*ctx));
   asio::co_spawn(*contexts_[0], AcceptLoop(), asio::detached);
   for (std::size_t i = 1; i < contexts_.size(); ++i) {
-    threads_.emplace_back([ctx = contexts_[i].get()] { ctx->run(); });
+    threads_.emplace_back([ctx = contexts_[i].get()] {
+      ctx->run();
+      Forwarder::ReleaseThreadPool();
+    });
   }
   contexts_[0]->run();
+  // Pooled upstream sockets are thread-local but belong to this thread's io_context: close
+  // them now, not at thread exit after the io_context is gone.
+  Forwarder::ReleaseThreadPool();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }

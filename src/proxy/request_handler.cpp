@@ -106,6 +106,13 @@ Reply RequestHandler::Mock(const HttpRequest& request, const ViewRef& view, cons
   std::string_view method = request.method_string();
   std::string_view body = request.body();
   auto& metrics = state_.metrics();
+  // HEAD is answered from a recorded HEAD when there is one, else from the GET (the session
+  // writes only the head).
+  const library::MockResponse* head_hit = nullptr;
+  if (request.method() == http::verb::head) {
+    head_hit = v.snapshot->FindExact(route.service, method, target, body);
+    if (head_hit == nullptr) method = "GET";
+  }
 
   if (!state_.session_store().empty()) {
     if (auto hit = state_.session_store().Find(route.service, method, target, body,
@@ -118,7 +125,8 @@ Reply RequestHandler::Mock(const HttpRequest& request, const ViewRef& view, cons
       return r;
     }
   }
-  if (const auto* hit = v.snapshot->FindExact(route.service, method, target, body)) {
+  const auto* hit = head_hit ? head_hit : v.snapshot->FindExact(route.service, method, target, body);
+  if (hit != nullptr) {
     metrics.CountRequest(MatchType::kExact);
     Reply r;
     r.status = hit->status;

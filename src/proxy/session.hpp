@@ -100,6 +100,12 @@ boost::asio::awaitable<void> RunSession(Stream& stream, RequestHandler& handler,
         co_await write_and_close(ErrorReply(408, "request_timeout",
                                             "The request headers did not arrive in time.", {},
                                             true));
+      } else if (hec == http::error::body_limit) {
+        // Beast refuses a Content-Length over the body limit while parsing the header.
+        co_await write_and_close(ErrorReply(
+            413, "body_too_large",
+            fmt::format("Request body exceeds MAX_BODY_BYTES ({}).", limits.max_body_bytes), {},
+            true));
       } else if (hec == http::error::header_limit) {
         co_await write_and_close(ErrorReply(
             431, "headers_too_large",

@@ -1,0 +1,146 @@
+#include "library/exchange.hpp"
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <cstdint>
+
+namespace gostly::library {
+
+namespace json = boost::json;
+
+namespace {
+
+// Record nesting (1) plus an embedded JSON body, which common::EncodeBody accepted at the
+// parser's default depth limit (32): a lower limit here would reject our own output.
+constexpr std::size_t kMaxDepth = 64;
+
+// Boost.JSON 1.81 writes NaN and infinities as bare words, which no JSON parser (ours
+// included) reads back.
+json::value LatencyValue(double latency_ms) {
+  if (!std::isfinite(latency_ms) || latency_ms < 0) return 0;
+  // Integral values are written as integers: "12" reads better than "1.2E1".
+  if (latency_ms < 9.0e15 && latency_ms == std::floor(latency_ms)) {
+    return static_cast<std::int64_t>(latency_ms);
+  }
+  return latency_ms;
+}
+
+common::Result<std::string> OptionalString(const json::object& record, std::string_view field) {
+  const json::value* v = record.if_contains(field);
+  if (v == nullptr || v->is_null()) return std::string();
+  if (!v->is_string()) return common::MakeError(std::string(field) + " is not a string");
+  return std::string(v->as_string());
+}
+
+common::Result<std::string> RequiredString(const json::object& record, std::string_view field) {
+  const json::value* v = record.if_contains(field);
+  if (v == nullptr || v->is_null()) return common::MakeError(std::string(field) + " is missing");
+  if (!v->is_string()) return common::MakeError(std::string(field) + " is not a string");
+  if (v->as_string().empty()) return common::MakeError(std::string(field) + " is empty");
+  return std::string(v->as_string());
+}
+
+common::Result<common::HeaderList> Headers(const json::object& record, std::string_view field) {
+  const json::value* v = record.if_contains(field);
+  if (v == nullptr) return common::HeaderList();
+  auto headers = common::DecodeHeaders(*v);
+  if (!headers) return common::MakeError(std::string(field) + ": " + headers.error());
+  return headers;
+}
+
+}  // namespace
+
+std::string EncodeExchangeLine(const Exchange& exchange) {
+  json::object record;
+  record["timestamp"] = exchange.timestamp;
+  record["service"] = exchange.service;
+  record["method"] = exchange.method;
+  record["uri"] = exchange.uri;
+  record["request_headers"] = common::EncodeHeaders(exchange.request_headers);
+  common::EncodeBody(record, "request_body", exchange.request_body);
+  record["status"] = exchange.status;
+  record["response_headers"] = common::EncodeHeaders(exchange.response_headers);
+  common::EncodeBody(record, "response_body", exchange.response_body);
+  record["latency_ms"] = LatencyValue(exchange.latency_ms);
+  record["recording_session_id"] = exchange.recording_session_id;
+  std::string line = json::serialize(record);
+  line += '\n';
+  return line;
+}
+
+common::Result<Exchange> DecodeExchangeLine(std::string_view line) {
+  // Most records fit in this buffer, so decoding a large library does not pay a heap
+  // allocation per JSON node; bigger records spill to the heap transparently.
+  unsigned char arena[8192];
+  json::monotonic_resource resource(arena, sizeof arena);
+  json::parse_options options;
+  options.max_depth = kMaxDepth;
+  json::error_code ec;
+  json::value root = json::parse(line, ec, &resource, options);
+  if (ec) return common::MakeError("invalid JSON: " + ec.message());
+  if (!root.is_object()) return common::MakeError("record is not a JSON object");
+  const json::object& record = root.as_object();
+
+  Exchange ex;
+  auto timestamp = OptionalString(record, "timestamp");
+  if (!timestamp) return common::MakeError(timestamp.error());
+  ex.timestamp = std::move(timestamp).value();
+
+  auto service = OptionalString(record, "service");
+  if (!service) return common::MakeError(service.error());
+  ex.service = std::move(service).value();
+
+  auto method = RequiredString(record, "method");
+  if (!method) return common::MakeError(method.error());
+  ex.method = std::move(method).value();
+  for (char& c : ex.method) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+
+  auto uri = RequiredString(record, "uri");
+  if (!uri) return common::MakeError(uri.error());
+  ex.uri = std::move(uri).value();
+
+  const json::value* status = record.if_contains("status");
+  if (status == nullptr || status->is_null()) return common::MakeError("status is missing");
+  if (!status->is_int64() && !status->is_uint64()) {
+    return common::MakeError("status is not an integer");
+  }
+  // HTTP status codes are three digits; anything else cannot be written on the wire.
+  std::int64_t code = status->is_int64() ? status->get_int64() : 0;
+  if (code < 100 || code > 999) {
+    return common::MakeError("status " + json::serialize(*status) + " is out of range (100-999)");
+  }
+  ex.status = static_cast<int>(code);
+
+  auto request_headers = Headers(record, "request_headers");
+  if (!request_headers) return common::MakeError(request_headers.error());
+  ex.request_headers = std::move(request_headers).value();
+
+  auto response_headers = Headers(record, "response_headers");
+  if (!response_headers) return common::MakeError(response_headers.error());
+  ex.response_headers = std::move(response_headers).value();
+
+  auto request_body = common::DecodeBody(record, "request_body");
+  if (!request_body) return common::MakeError(request_body.error());
+  ex.request_body = std::move(request_body).value();
+
+  auto response_body = common::DecodeBody(record, "response_body");
+  if (!response_body) return common::MakeError(response_body.error());
+  ex.response_body = std::move(response_body).value();
+
+  if (const json::value* latency = record.if_contains("latency_ms")) {
+    if (latency->is_number()) {
+      ex.latency_ms = latency->to_number<double>(ec);
+    } else if (!latency->is_null()) {
+      return common::MakeError("latency_ms is not a number");
+    }
+  }
+
+  auto session = OptionalString(record, "recording_session_id");
+  if (!session) return common::MakeError(session.error());
+  ex.recording_session_id = std::move(session).value();
+  return ex;
+}
+
+}  // namespace gostly::library

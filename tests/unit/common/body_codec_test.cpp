@@ -1,0 +1,62 @@
+#include "common/body_codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+namespace gostly::common {
+namespace {
+
+std::string RoundTrip(std::string_view body, std::string* encoding = nullptr) {
+  boost::json::object rec;
+  EncodeBody(rec, "b", body);
+  if (encoding) *encoding = std::string(rec["b_encoding"].as_string());
+  auto line = boost::json::serialize(rec);
+  auto back = DecodeBody(boost::json::parse(line).as_object(), "b");
+  EXPECT_TRUE(back.ok());
+  return back.ok() ? back.value() : "";
+}
+
+TEST(BodyCodec, CompactJsonIsEmbeddedAndExact) {
+  std::string enc;
+  EXPECT_EQ(RoundTrip(R"({"a":1,"b":[true,null]})", &enc), R"({"a":1,"b":[true,null]})");
+  EXPECT_EQ(enc, "json");
+}
+
+TEST(BodyCodec, JsonThatWouldNotReserialiseExactlyIsKeptAsText) {
+  std::string enc;
+  EXPECT_EQ(RoundTrip("{ \"a\": 1.50 }\n", &enc), "{ \"a\": 1.50 }\n");
+  EXPECT_EQ(enc, "text");
+}
+
+TEST(BodyCodec, BinaryIsBase64AndExact) {
+  std::string bin;
+  for (int i = 0; i < 256; ++i) bin += static_cast<char>(i);
+  std::string enc;
+  EXPECT_EQ(RoundTrip(bin, &enc), bin);
+  EXPECT_EQ(enc, "base64");
+}
+
+TEST(BodyCodec, InvalidUtf8IsNotText) {
+  EXPECT_FALSE(IsPrintableUtf8("\xc3\x28"));
+  EXPECT_FALSE(IsPrintableUtf8("\xed\xa0\x80"));  // surrogate
+  EXPECT_TRUE(IsPrintableUtf8("caf\xc3\xa9 \xe2\x9c\x93\n"));
+}
+
+TEST(BodyHash, IgnoresKeyOrderAndWhitespace) {
+  EXPECT_EQ(BodyHash(R"({"a":1,"b":{"c":2,"d":3}})"), BodyHash("{ \"b\": {\"d\":3, \"c\":2},\n\"a\":1}"));
+  EXPECT_NE(BodyHash(R"({"a":1})"), BodyHash(R"({"a":2})"));
+  EXPECT_NE(BodyHash("[1,2]"), BodyHash("[2,1]"));
+  EXPECT_EQ(BodyHash(""), 0u);
+}
+
+TEST(Headers, RepeatedHeadersBecomeArraysAndComeBackInOrder) {
+  HeaderList h = {{"Set-Cookie", "a=1"}, {"X", "y"}, {"Set-Cookie", "b=2"}};
+  auto back = DecodeHeaders(EncodeHeaders(h));
+  ASSERT_TRUE(back.ok());
+  HeaderList expected = {{"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}, {"X", "y"}};
+  EXPECT_EQ(back.value(), expected);
+}
+
+}  // namespace
+}  // namespace gostly::common
