@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 30
 DATA_DIR ?= ./data
 
 .PHONY: all deps build run test test-release test-asan fuzz bench clean

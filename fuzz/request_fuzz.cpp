@@ -35,6 +35,12 @@ struct Harness {
     limits.max_body_bytes = config.max_body_bytes;
     limits.max_header_bytes = 8192;
   }
+  ~Harness() {
+    handler.reset();
+    state.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
   std::filesystem::path dir;
   std::unique_ptr<gostly::proxy::ProxyState> state;
   std::unique_ptr<gostly::proxy::RequestHandler> handler;

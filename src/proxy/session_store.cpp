@@ -12,6 +12,21 @@ std::uint64_t SessionStore::KeyHash(std::string_view service, std::string_view m
   return common::Hash64(normalised, h);
 }
 
+SessionStore::Entry* SessionStore::FindEntry(Shard& shard, std::uint64_t hash,
+                                             std::string_view service, std::string_view method,
+                                             std::string_view normalised,
+                                             std::uint64_t body_hash) {
+  auto [begin, end] = shard.map.equal_range(hash);
+  for (auto it = begin; it != end; ++it) {
+    Entry& e = it->second;
+    if (e.service == service && e.method == method && e.target == normalised &&
+        e.body_hash == body_hash) {
+      return &e;
+    }
+  }
+  return nullptr;
+}
+
 void SessionStore::Add(std::string_view service, std::string_view method,
                        std::string_view target, std::string_view body, std::string wire) {
   std::string normalised = library::NormalizeTarget(target);
@@ -19,14 +34,9 @@ void SessionStore::Add(std::string_view service, std::string_view method,
   std::uint64_t h = KeyHash(service, method, normalised, body_hash);
   auto& shard = shards_[h % kShards];
   std::lock_guard lock(shard.mu);
-  auto [begin, end] = shard.map.equal_range(h);
-  for (auto it = begin; it != end; ++it) {
-    Entry& e = it->second;
-    if (e.service == service && e.method == method && e.target == normalised &&
-        e.body_hash == body_hash) {
-      e.responses.push_back(std::make_shared<const std::string>(std::move(wire)));
-      return;
-    }
+  if (Entry* e = FindEntry(shard, h, service, method, normalised, body_hash)) {
+    e->responses.push_back(std::make_shared<const std::string>(std::move(wire)));
+    return;
   }
   if (count_.load(std::memory_order_relaxed) >= max_entries_) return;
   Entry e{std::string(service), std::string(method), std::move(normalised), body_hash, {}, 0};
@@ -46,33 +56,27 @@ std::shared_ptr<const std::string> SessionStore::Find(std::string_view service,
   std::uint64_t h = KeyHash(service, method, normalised, body_hash);
   auto& shard = shards_[h % kShards];
   std::lock_guard lock(shard.mu);
-  auto [begin, end] = shard.map.equal_range(h);
-  for (auto it = begin; it != end; ++it) {
-    Entry& e = it->second;
-    if (e.service != service || e.method != method || e.target != normalised ||
-        e.body_hash != body_hash) {
-      continue;
-    }
-    const std::size_t n = e.responses.size();
-    std::size_t idx = 0;
-    switch (policy) {
-      case library::RepeatPolicy::kSequence:
-        idx = std::min<std::size_t>(e.position, n - 1);
-        break;
-      case library::RepeatPolicy::kCycle:
-        idx = e.position % n;
-        break;
-      case library::RepeatPolicy::kFirst:
-        idx = 0;
-        break;
-      case library::RepeatPolicy::kLast:
-        idx = n - 1;
-        break;
-    }
-    ++e.position;
-    return e.responses[idx];
+  Entry* e = FindEntry(shard, h, service, method, normalised, body_hash);
+  if (e == nullptr) return nullptr;
+  const std::size_t n = e->responses.size();
+  std::size_t idx = 0;
+  switch (policy) {
+    case library::RepeatPolicy::kSequence:
+      idx = std::min<std::size_t>(e->position, n - 1);
+      break;
+    case library::RepeatPolicy::kCycle:
+      idx = e->position % n;
+      break;
+    case library::RepeatPolicy::kFirst:
+      idx = 0;
+      break;
+    case library::RepeatPolicy::kLast:
+      idx = n - 1;
+      break;
   }
-  return nullptr;
+  // A sequence stops advancing at its last response, so the position cannot wrap to 0.
+  if (policy != library::RepeatPolicy::kSequence || e->position < n) ++e->position;
+  return e->responses[idx];
 }
 
 void SessionStore::Clear() {

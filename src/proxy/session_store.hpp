@@ -52,6 +52,10 @@ class SessionStore {
     std::unordered_multimap<std::uint64_t, Entry> map;
   };
   static constexpr std::size_t kShards = 32;
+  // Caller holds shard.mu.
+  static Entry* FindEntry(Shard& shard, std::uint64_t hash, std::string_view service,
+                          std::string_view method, std::string_view normalised,
+                          std::uint64_t body_hash);
   std::uint64_t KeyHash(std::string_view service, std::string_view method,
                         std::string_view normalised, std::uint64_t body_hash) const;
 
