@@ -34,13 +34,11 @@ Result<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
-bool IsPrintableUtf8(std::string_view s) {
+bool IsValidUtf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
-      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
-      if (c == 0x7f) return false;
       ++i;
       continue;
     }
@@ -62,24 +60,103 @@ bool IsPrintableUtf8(std::string_view s) {
   return true;
 }
 
-void EncodeBody(json::object& record, std::string_view field, std::string_view body) {
-  std::string enc_field = std::string(field) + "_encoding";
+bool IsPrintableUtf8(std::string_view s) {
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return false;
+  }
+  return IsValidUtf8(s);
+}
+
+std::string_view ToString(BodyEncoding encoding) {
+  switch (encoding) {
+    case BodyEncoding::kJson:
+      return "json";
+    case BodyEncoding::kText:
+      return "text";
+    case BodyEncoding::kBase64:
+      return "base64";
+  }
+  return "base64";
+}
+
+BodyEncoding ClassifyBody(std::string_view body) {
   if (!body.empty() && (body.front() == '{' || body.front() == '[')) {
+    // A stack arena: classifying a typical body costs no heap allocation per JSON node.
+    unsigned char arena[4096];
+    json::monotonic_resource resource(arena, sizeof arena);
     json::error_code ec;
-    json::value v = json::parse(body, ec);
-    if (!ec && json::serialize(v) == body) {
-      record[field] = std::move(v);
-      record[enc_field] = "json";
-      return;
+    json::value v = json::parse(body, ec, &resource);
+    if (!ec && json::serialize(v) == body) return BodyEncoding::kJson;
+  }
+  return IsPrintableUtf8(body) ? BodyEncoding::kText : BodyEncoding::kBase64;
+}
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string latin1;
+  if (!IsValidUtf8(text)) {
+    // Each byte becomes the code point of the same value, written as UTF-8.
+    latin1.reserve(text.size() * 2);
+    for (char ch : text) {
+      auto c = static_cast<unsigned char>(ch);
+      if (c < 0x80) {
+        latin1 += ch;
+      } else {
+        latin1 += static_cast<char>(0xc0 | (c >> 6));
+        latin1 += static_cast<char>(0x80 | (c & 0x3f));
+      }
+    }
+    text = latin1;
+  }
+  out += '"';
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xf];
     }
   }
-  if (IsPrintableUtf8(body)) {
-    record[field] = body;
-    record[enc_field] = "text";
-    return;
+  out.append(text.substr(run));
+  out += '"';
+}
+
+void EncodeBody(json::object& record, std::string_view field, std::string_view body) {
+  std::string enc_field = std::string(field) + "_encoding";
+  BodyEncoding encoding = ClassifyBody(body);
+  record[enc_field] = ToString(encoding);
+  switch (encoding) {
+    case BodyEncoding::kJson:
+      record[field] = json::parse(body);
+      return;
+    case BodyEncoding::kText:
+      record[field] = body;
+      return;
+    case BodyEncoding::kBase64:
+      record[field] = Base64Encode(body);
+      return;
   }
-  record[field] = Base64Encode(body);
-  record[enc_field] = "base64";
 }
 
 Result<std::string> DecodeBody(const json::object& record, std::string_view field) {

@@ -22,7 +22,17 @@ namespace gostly::common {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+enum class BodyEncoding { kJson, kText, kBase64 };
+std::string_view ToString(BodyEncoding encoding);  // "json", "text", "base64"
+
+// How EncodeBody stores `body`: kJson only when it is JSON that re-serialises byte-for-byte.
+BodyEncoding ClassifyBody(std::string_view body);
+
 void EncodeBody(boost::json::object& record, std::string_view field, std::string_view body);
+
+// Appends `text` as a JSON string literal (quotes included). Bytes that are not valid UTF-8
+// are read as Latin-1 so the line always parses; valid UTF-8 is kept as is.
+void AppendJsonString(std::string& out, std::string_view text);
 Result<std::string> DecodeBody(const boost::json::object& record, std::string_view field);
 
 // Headers as a JSON object; a repeated header becomes an array of its values, in order.
@@ -31,6 +41,9 @@ Result<HeaderList> DecodeHeaders(const boost::json::value& value);
 
 std::string Base64Encode(std::string_view bytes);
 Result<std::string> Base64Decode(std::string_view text);
+
+// True for well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+bool IsValidUtf8(std::string_view bytes);
 
 // True for valid UTF-8 without control characters other than tab, CR and LF.
 bool IsPrintableUtf8(std::string_view bytes);

@@ -97,6 +97,13 @@ bool AdminApi::Authorized(const HttpRequest& request) const {
 }
 
 asio::awaitable<Reply> AdminApi::Handle(const HttpRequest& request) {
+  if (auto now = HandleNow(request)) co_return std::move(*now);
+  Reply reply = co_await AddMocks(request);
+  reply.route = RouteKind::kAdmin;
+  co_return reply;
+}
+
+std::optional<Reply> AdminApi::HandleNow(const HttpRequest& request) {
   std::string_view target = request.target();
   std::string_view path = PathOf(target);
   std::string_view query = QueryOf(target);
@@ -105,7 +112,7 @@ asio::awaitable<Reply> AdminApi::Handle(const HttpRequest& request) {
   if (path == "/health") {
     reply = JsonReply(200, json::object{{"status", "ok"}});
     reply.route = RouteKind::kHealth;
-    co_return reply;
+    return reply;
   }
   if (path == "/readyz") {
     auto view = state_.CurrentView();
@@ -114,20 +121,20 @@ asio::awaitable<Reply> AdminApi::Handle(const HttpRequest& request) {
                    {"library_keys", (*view)->snapshot->key_count()}};
     reply = JsonReply(200, o);
     reply.route = RouteKind::kHealth;
-    co_return reply;
+    return reply;
   }
   if (path == "/metrics") {
     state_.metrics().capture_queue_depth->Set(static_cast<double>(state_.capture().depth()));
     reply = TextReply(200, "text/plain; version=0.0.4", state_.registry().Render());
     reply.route = RouteKind::kMetrics;
-    co_return reply;
+    return reply;
   }
   if (path == "/ca.crt") {
     reply = ErrorReply(404, "tls_interception_disabled",
                        "TLS interception is off; start with ENABLE_TLS_INTERCEPTION=true to "
                        "get a CA certificate.");
     reply.route = RouteKind::kAdmin;
-    co_return reply;
+    return reply;
   }
   if (!Authorized(request)) {
     reply = ErrorReply(401, "unauthorized", "Send the GHOST_API_KEY value in X-API-Key.");
@@ -138,7 +145,7 @@ asio::awaitable<Reply> AdminApi::Handle(const HttpRequest& request) {
   } else if (path == "/ghost/mocks" && method == http::verb::get) {
     reply = ListMocks(query);
   } else if (path == "/ghost/mocks" && method == http::verb::post) {
-    reply = co_await AddMocks(request);
+    return std::nullopt;
   } else if (path == "/ghost/admin/reload" && method == http::verb::post) {
     reply = Reload();
   } else if (path == "/ghost/unmatched" && method == http::verb::get) {
@@ -154,7 +161,7 @@ asio::awaitable<Reply> AdminApi::Handle(const HttpRequest& request) {
                                                      request.method_string(), path));
   }
   reply.route = RouteKind::kAdmin;
-  co_return reply;
+  return reply;
 }
 
 Reply AdminApi::Mode(const HttpRequest& request) {

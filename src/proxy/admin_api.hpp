@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <optional>
 #include <string_view>
 
 #include "proxy/forwarder.hpp"
@@ -19,6 +20,9 @@ class AdminApi {
 
   static bool IsAdminTarget(std::string_view target);
 
+  // Every endpoint but POST /ghost/mocks (which waits for its write) answers here;
+  // nullopt means co_await Handle().
+  std::optional<Reply> HandleNow(const HttpRequest& request);
   boost::asio::awaitable<Reply> Handle(const HttpRequest& request);
 
  private:

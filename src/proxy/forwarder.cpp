@@ -9,7 +9,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <openssl/ssl.h>
@@ -50,10 +50,6 @@ struct UpstreamConn {
 
 // Idle connections per upstream, owned by one I/O thread.
 thread_local std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConn>>> t_pool;
-
-std::string PoolKey(const UpstreamUrl& u) {
-  return (u.tls ? "https://" : "http://") + u.host + ":" + u.port;
-}
 
 bool IsTimeout(const boost::system::error_code& ec) {
   return ec == beast::error::timeout || ec == asio::error::timed_out;
@@ -105,27 +101,28 @@ asio::awaitable<ForwardResult> Forwarder::Forward(const HttpRequest& request,
   };
   auto executor = co_await asio::this_coro::executor;
 
-  HttpRequest out;
-  out.method(request.method());
-  if (request.method() == http::verb::unknown) out.method_string(request.method_string());
-  std::string full_target = upstream.base_path;
-  full_target.append(target);
-  out.target(full_target);
-  out.version(11);
+  // Serialised by hand into one buffer: one write, none of the serializer's buffer views.
+  std::string wire;
+  const std::string& body = request.body();
+  wire.reserve(512 + body.size());
+  wire.append(request.method_string()).append(" ");
+  wire.append(upstream.base_path).append(target).append(" HTTP/1.1\r\n");
   std::string_view connection = request[http::field::connection];
   for (const auto& f : request) {
     if (IsHopByHop(f.name_string(), connection)) continue;
     if (f.name() == http::field::host || f.name() == http::field::content_length) continue;
-    out.insert(f.name_string(), f.value());
+    wire.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
   }
-  out.set(http::field::host, upstream.host_header);
-  out.body() = request.body();
-  if (!request.body().empty() || request.method() == http::verb::post ||
-      request.method() == http::verb::put || request.method() == http::verb::patch) {
-    out.content_length(request.body().size());
+  wire.append("Host: ").append(upstream.host_header).append("\r\n");
+  const auto verb = request.method();
+  if (!body.empty() || verb == http::verb::post || verb == http::verb::put ||
+      verb == http::verb::patch) {
+    wire.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
   }
+  wire.append("\r\n").append(body);
 
-  const std::string key = PoolKey(upstream);
+  // The configured URL text names the pool: no key is built per request.
+  const std::string& key = upstream.text;
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<UpstreamConn> conn;
     bool reused = false;
@@ -181,9 +178,11 @@ asio::awaitable<ForwardResult> Forwarder::Forward(const HttpRequest& request,
     conn->lowest().expires_after(options_.timeout);
     boost::system::error_code wec;
     if (conn->plain) {
-      std::tie(wec, std::ignore) = co_await http::async_write(*conn->plain, out, kNoThrow);
+      std::tie(wec, std::ignore) =
+          co_await asio::async_write(*conn->plain, asio::buffer(wire), kNoThrow);
     } else {
-      std::tie(wec, std::ignore) = co_await http::async_write(*conn->tls, out, kNoThrow);
+      std::tie(wec, std::ignore) =
+          co_await asio::async_write(*conn->tls, asio::buffer(wire), kNoThrow);
     }
     http::response_parser<http::string_body> parser;
     parser.body_limit(options_.max_response_body);

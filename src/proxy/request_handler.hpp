@@ -10,6 +10,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <optional>
+
 #include "proxy/admin_api.hpp"
 #include "proxy/forwarder.hpp"
 #include "proxy/proxy_state.hpp"
@@ -20,6 +22,10 @@ namespace gostly::proxy {
 class RequestHandler {
  public:
   explicit RequestHandler(ProxyState& state);
+
+  // Answers at once when no I/O is needed (MOCK, TRANSITIONING, most admin endpoints);
+  // nullopt means the caller must co_await Handle().
+  std::optional<Reply> TryHandleNow(const HttpRequest& request);
 
   boost::asio::awaitable<Reply> Handle(const HttpRequest& request);
 

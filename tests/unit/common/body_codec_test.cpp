@@ -60,3 +60,30 @@ TEST(Headers, RepeatedHeadersBecomeArraysAndComeBackInOrder) {
 
 }  // namespace
 }  // namespace gostly::common
+
+namespace gostly::common {
+namespace {
+
+TEST(AppendJsonString, EscapesWhatJsonRequiresAndParsesBack) {
+  std::string raw = "q\"b\\s\n\r\t\x01\x1f caf\xc3\xa9";
+  std::string out;
+  AppendJsonString(out, raw);
+  auto v = boost::json::parse(out);
+  EXPECT_EQ(std::string(v.as_string()), raw);
+}
+
+TEST(AppendJsonString, InvalidUtf8IsReadAsLatin1SoTheLineStillParses) {
+  std::string out;
+  AppendJsonString(out, "na\xefve");
+  auto v = boost::json::parse(out);
+  EXPECT_EQ(std::string(v.as_string()), "na\xc3\xafve");
+}
+
+TEST(ClassifyBody, OnlyExactlyReserialisableJsonIsJson) {
+  EXPECT_EQ(ClassifyBody(R"({"a":[1,2]})"), BodyEncoding::kJson);
+  EXPECT_EQ(ClassifyBody(R"({"a": 1})"), BodyEncoding::kText);
+  EXPECT_EQ(ClassifyBody(std::string("\x00\x01", 2)), BodyEncoding::kBase64);
+}
+
+}  // namespace
+}  // namespace gostly::common
