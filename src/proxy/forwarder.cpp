@@ -1,5 +1,7 @@
 #include "proxy/forwarder.hpp"
 
+#include "proxy/stream_parse.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -187,15 +189,14 @@ asio::awaitable<ForwardResult> Forwarder::Forward(const HttpRequest& request,
     http::response_parser<http::string_body> parser;
     parser.body_limit(options_.max_response_body);
     parser.header_limit(64 * 1024);
+    parser.eager(true);
     if (request.method() == http::verb::head) parser.skip(true);
     boost::system::error_code rec;
     if (!wec) {
       if (conn->plain) {
-        std::tie(rec, std::ignore) =
-            co_await http::async_read(*conn->plain, conn->buffer, parser, kNoThrow);
+        rec = co_await ParseFromStream(*conn->plain, conn->buffer, parser, false);
       } else {
-        std::tie(rec, std::ignore) =
-            co_await http::async_read(*conn->tls, conn->buffer, parser, kNoThrow);
+        rec = co_await ParseFromStream(*conn->tls, conn->buffer, parser, false);
       }
     }
     boost::system::error_code ec = wec ? wec : rec;

@@ -7,6 +7,7 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace gostly::proxy {
 
@@ -22,6 +23,11 @@ std::string NewSessionId() {
   return fmt::format("{:016x}", rng());
 }
 
+std::uint64_t NextInstanceId() {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 Route DefaultRoute(const ProxyConfig& config) {
   Route r;
   r.service = "default";
@@ -32,7 +38,8 @@ Route DefaultRoute(const ProxyConfig& config) {
 }  // namespace
 
 ProxyState::ProxyState(ProxyConfig config)
-    : config_(std::move(config)),
+    : instance_id_(NextInstanceId()),
+      config_(std::move(config)),
       metrics_(registry_),
       forwarder_(Forwarder::Options{config_.accept_invalid_certs, config_.upstream_timeout,
                                     config_.max_upstream_body_bytes, 64}) {
@@ -204,12 +211,37 @@ void ProxyState::OnModeChange(Mode from, Mode to) {
   if (from == Mode::kLearn && to != Mode::kLearn) ReloadLibrary();
 }
 
-fs::path ProxyState::TrafficFile(std::string_view service) const {
-  return config_.data_dir / "traffic" / (SanitizeServiceId(service) + ".jsonl");
+namespace {
+
+// Per-thread cache of the two capture paths of a service: building them costs several
+// allocations, and LEARN needs them on every exchange.
+const std::pair<fs::path, fs::path>& CapturePaths(const ProxyConfig& config,
+                                                  std::uint64_t instance,
+                                                  std::string_view service) {
+  thread_local std::unordered_map<std::string, std::pair<fs::path, fs::path>> cache;
+  // An instance id, not an address: a later ProxyState may reuse this one's memory.
+  thread_local std::uint64_t owner = 0;
+  if (owner != instance) {
+    cache.clear();
+    owner = instance;
+  }
+  auto it = cache.find(std::string(service));
+  if (it != cache.end()) return it->second;
+  std::string file = SanitizeServiceId(service) + ".jsonl";
+  return cache
+      .emplace(std::string(service),
+               std::make_pair(config.data_dir / "traffic" / file, config.mock_dir / file))
+      .first->second;
 }
 
-fs::path ProxyState::MockFile(std::string_view service) const {
-  return config_.mock_dir / (SanitizeServiceId(service) + ".jsonl");
+}  // namespace
+
+const fs::path& ProxyState::TrafficFile(std::string_view service) const {
+  return CapturePaths(config_, instance_id_, service).first;
+}
+
+const fs::path& ProxyState::MockFile(std::string_view service) const {
+  return CapturePaths(config_, instance_id_, service).second;
 }
 
 std::string ProxyState::LibrarySignature() const {

@@ -70,8 +70,9 @@ class ProxyState {
   UnmatchedLog& unmatched() { return unmatched_; }
   Forwarder& forwarder() { return forwarder_; }
 
-  std::filesystem::path TrafficFile(std::string_view service) const;
-  std::filesystem::path MockFile(std::string_view service) const;
+  // Valid until the calling thread exits; cached per thread.
+  const std::filesystem::path& TrafficFile(std::string_view service) const;
+  const std::filesystem::path& MockFile(std::string_view service) const;
 
   // Starts the mode-file and library watchers.
   void StartWatching();
@@ -84,6 +85,7 @@ class ProxyState {
   std::string LibrarySignature() const;
   void LibraryWatchLoop();
 
+  const std::uint64_t instance_id_;
   ProxyConfig config_;
   common::MetricsRegistry registry_;
   ProxyMetrics metrics_;

@@ -34,14 +34,18 @@ bool EqualsLower(std::string_view name, std::string_view lower) {
 }  // namespace
 
 bool IsRedactedHeader(std::string_view name, const std::vector<std::string>& extra) {
-  std::string lower;
-  lower.reserve(name.size());
-  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // Lower-case into a stack buffer: this runs for every captured header.
+  char buf[128];
+  if (name.size() > sizeof buf) return true;  // absurd names are redacted, not inspected
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  }
+  std::string_view lower(buf, name.size());
   for (auto floor : kFloorNames) {
     if (lower == floor) return true;
   }
   for (auto word : kFloorWords) {
-    if (lower.find(word) != std::string::npos) return true;
+    if (lower.find(word) != std::string_view::npos) return true;
   }
   for (const auto& e : extra) {
     if (EqualsLower(name, e)) return true;

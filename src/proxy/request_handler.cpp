@@ -176,16 +176,20 @@ Reply RequestHandler::Miss(const ProxyView& view, std::string_view service,
     r.status = miss.status;
     return r;
   }
-  json::object o;
-  o["error"] = "no_mock";
-  o["message"] = fmt::format(
-      "No recorded response for {} {} (service '{}'). Record it in LEARN mode or add it with "
-      "POST /ghost/mocks.",
-      method, target, service);
-  o["service"] = service;
-  o["method"] = method;
-  o["uri"] = target;
-  Reply r = JsonReply(miss.status, o, kMissHeader);
+  // Built directly: a miss is on the hot path of suites that probe unrecorded routes.
+  std::string body = R"({"error":"no_mock","message":)";
+  common::AppendJsonString(
+      body, fmt::format("No recorded response for {} {} (service '{}'). Record it in LEARN "
+                        "mode or add it with POST /ghost/mocks.",
+                        method, target, service));
+  body += R"(,"service":)";
+  common::AppendJsonString(body, service);
+  body += R"(,"method":)";
+  common::AppendJsonString(body, method);
+  body += R"(,"uri":)";
+  common::AppendJsonString(body, target);
+  body += '}';
+  Reply r = TextReply(miss.status, "application/json", body, kMissHeader);
   r.status = miss.status;
   return r;
 }

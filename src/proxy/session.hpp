@@ -24,6 +24,7 @@
 #include "proxy/proxy_metrics.hpp"
 #include "proxy/reply.hpp"
 #include "proxy/request_handler.hpp"
+#include "proxy/stream_parse.hpp"
 
 namespace gostly::proxy {
 
@@ -60,42 +61,6 @@ inline bool IsTimeout(const boost::system::error_code& ec) {
   return ec == boost::beast::error::timeout || ec == boost::asio::error::timed_out;
 }
 
-inline constexpr std::size_t kReadSize = 16 * 1024;
-
-// Feeds buffered bytes to the parser and reads more only when it needs them, until the
-// header (or, with header_only false, the whole message) is parsed. Parsing what is already
-// buffered costs no I/O operation, so a pipelined or small request is one read at most.
-// End of stream before any byte is http::error::end_of_stream; inside a message it is the
-// parser's own error (partial message).
-template <typename Stream, typename Parser>
-boost::asio::awaitable<boost::system::error_code> ParseFromStream(
-    Stream& stream, boost::beast::flat_buffer& buffer, Parser& parser, bool header_only) {
-  namespace asio = boost::asio;
-  namespace http = boost::beast::http;
-  auto finished = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
-  for (;;) {
-    if (buffer.size() > 0) {
-      boost::system::error_code ec;
-      std::size_t used = parser.put(buffer.data(), ec);
-      buffer.consume(used);
-      if (ec && ec != http::error::need_more) co_return ec;
-      if (finished()) co_return boost::system::error_code{};
-      if (!ec && used > 0) continue;
-    }
-    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadSize),
-                                                   asio::as_tuple(asio::use_awaitable));
-    if (ec == asio::error::eof || ec == http::error::end_of_stream) {
-      if (!parser.got_some()) co_return http::error::end_of_stream;
-      boost::system::error_code eof_ec;
-      parser.put_eof(eof_ec);
-      if (!eof_ec && finished()) co_return boost::system::error_code{};
-      co_return eof_ec ? eof_ec : http::error::partial_message;
-    }
-    if (ec) co_return ec;
-    buffer.commit(n);
-  }
-}
-
 }  // namespace detail
 
 template <typename Stream>
@@ -121,12 +86,12 @@ boost::asio::awaitable<void> RunSession(Stream& stream, RequestHandler& handler,
     // Idle wait for the next request's first byte, then the header deadline.
     if (buffer.size() == 0) {
       detail::SetExpiry(stream, limits.idle_timeout);
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(detail::kReadSize), kNoThrow);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kParseReadSize), kNoThrow);
       if (ec) co_return;
       buffer.commit(n);
     }
     detail::SetExpiry(stream, limits.header_timeout);
-    auto hec = co_await detail::ParseFromStream(stream, buffer, parser, true);
+    auto hec = co_await ParseFromStream(stream, buffer, parser, true);
     if (hec) {
       if (hec == http::error::end_of_stream || hec == asio::error::operation_aborted) {
         co_return;
@@ -171,7 +136,7 @@ boost::asio::awaitable<void> RunSession(Stream& stream, RequestHandler& handler,
       }
       detail::SetExpiry(stream, limits.idle_timeout);
       parser.eager(true);
-      auto bec = co_await detail::ParseFromStream(stream, buffer, parser, false);
+      auto bec = co_await ParseFromStream(stream, buffer, parser, false);
       if (bec) {
         metrics.bad_requests->Inc();
         if (bec == http::error::body_limit) {
