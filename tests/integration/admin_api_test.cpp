@@ -6,11 +6,7 @@
 namespace gostly::integration {
 namespace {
 
-class AdminApi : public ::testing::Test {
- protected:
-  fs::path data_dir() const { return work_ / "data"; }
-  TempDir work_{"gostly-it-admin"};
-};
+class AdminApi : public WorkDirTest {};
 
 TEST_F(AdminApi, GhostEndpointsRequireTheApiKeyButHealthDoesNot) {
   ProxyProcess proxy(work_.path(), {.data_dir = data_dir(),

@@ -7,11 +7,7 @@
 namespace gostly::integration {
 namespace {
 
-class Durability : public ::testing::Test {
- protected:
-  fs::path data_dir() const { return work_ / "data"; }
-  TempDir work_{"gostly-it-durability"};
-};
+class Durability : public WorkDirTest {};
 
 TEST_F(Durability, ExchangeAnsweredInLearnSurvivesKillNine) {
   UpstreamProcess upstream(work_.path());

@@ -5,11 +5,7 @@
 namespace gostly::integration {
 namespace {
 
-class Forwarding : public ::testing::Test {
- protected:
-  fs::path data_dir() const { return work_ / "data"; }
-  TempDir work_{"gostly-it-forwarding"};
-};
+class Forwarding : public WorkDirTest {};
 
 TEST_F(Forwarding, UnreachableUpstreamAnswers502NamingIt) {
   const auto closed_port = test_support::UnusedLoopbackPort();

@@ -45,6 +45,17 @@ inline const std::vector<std::string> kSecretValues = {
 };
 
 // The test upstream (tests/support/rest_server.cpp).
+// Fixture base: a fresh work directory per test, named after the suite; data_dir() is where
+// the proxy under test keeps its files.
+class WorkDirTest : public ::testing::Test {
+ protected:
+  WorkDirTest()
+      : work_("gostly-it-" +
+              std::string(::testing::UnitTest::GetInstance()->current_test_info()->test_suite_name())) {}
+  fs::path data_dir() const { return work_ / "data"; }
+  TempDir work_;
+};
+
 class UpstreamProcess {
  public:
   struct Options {

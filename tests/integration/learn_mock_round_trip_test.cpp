@@ -67,10 +67,7 @@ void ExpectEveryExchangeReplays(const ProxyProcess& proxy, const std::vector<Rec
   }
 }
 
-class LearnMockRoundTrip : public ::testing::Test {
- protected:
-  TempDir work_{"gostly-it-roundtrip"};
-};
+class LearnMockRoundTrip : public WorkDirTest {};
 
 TEST_F(LearnMockRoundTrip, EveryExchangeReplaysAfterUpstreamStops) {
   UpstreamProcess upstream(work_.path());

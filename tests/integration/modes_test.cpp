@@ -4,11 +4,7 @@
 namespace gostly::integration {
 namespace {
 
-class Modes : public ::testing::Test {
- protected:
-  fs::path data_dir() const { return work_ / "data"; }
-  TempDir work_{"gostly-it-modes"};
-};
+class Modes : public WorkDirTest {};
 
 TEST_F(Modes, PassthroughForwardsAndRecordsNothing) {
   UpstreamProcess upstream(work_.path());

@@ -17,11 +17,7 @@ HttpResponse PostRoutes(const ProxyProcess& proxy, json::array routes) {
                     json::serialize(json::object{{"routes", std::move(routes)}}));
 }
 
-class Routing : public ::testing::Test {
- protected:
-  fs::path data_dir() const { return work_ / "data"; }
-  TempDir work_{"gostly-it-routing"};
-};
+class Routing : public WorkDirTest {};
 
 TEST_F(Routing, PathPrefixRoutesReachTheirUpstreamAndPersist) {
   UpstreamProcess a(work_.path(), {.name = "A"});
