@@ -32,9 +32,10 @@ bool HasBody(int status) { return !(status < 200 || status == 204 || status == 3
 }  // namespace
 
 bool IsHopByHopOrFraming(std::string_view name) {
-  static constexpr std::array<std::string_view, 8> kNames = {
-      "connection", "keep-alive", "proxy-connection", "transfer-encoding",
-      "te",         "trailer",    "upgrade",          "content-length"};
+  static constexpr std::array<std::string_view, 10> kNames = {
+      "connection",         "keep-alive",         "proxy-connection", "transfer-encoding",
+      "te",                 "trailer",            "upgrade",          "content-length",
+      "proxy-authenticate", "proxy-authorization"};
   for (std::string_view n : kNames) {
     if (EqualsIgnoreCase(name, n)) return true;
   }

@@ -11,7 +11,7 @@ namespace gostly::library {
 
 // True for headers that describe one connection hop, or the framing we recompute
 // (Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding, TE, Trailer, Upgrade,
-// Content-Length). Case-insensitive.
+// Proxy-Authenticate, Proxy-Authorization, Content-Length). Case-insensitive.
 bool IsHopByHopOrFraming(std::string_view name);
 
 // "HTTP/1.1 <status> <reason>\r\n", the headers except IsHopByHopOrFraming ones,

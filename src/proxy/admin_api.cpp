@@ -96,13 +96,6 @@ bool AdminApi::Authorized(const HttpRequest& request) const {
   return SecretEquals(it->value(), key);
 }
 
-asio::awaitable<Reply> AdminApi::Handle(const HttpRequest& request) {
-  if (auto now = HandleNow(request)) co_return std::move(*now);
-  Reply reply = co_await AddMocks(request);
-  reply.route = RouteKind::kAdmin;
-  co_return reply;
-}
-
 std::optional<Reply> AdminApi::HandleNow(const HttpRequest& request) {
   std::string_view target = request.target();
   std::string_view path = PathOf(target);

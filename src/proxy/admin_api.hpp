@@ -20,17 +20,16 @@ class AdminApi {
 
   static bool IsAdminTarget(std::string_view target);
 
-  // Every endpoint but POST /ghost/mocks (which waits for its write) answers here;
-  // nullopt means co_await Handle().
+  // Every endpoint but an authorised POST /ghost/mocks answers here; nullopt means that
+  // write, which the caller completes with co_await AddMocks().
   std::optional<Reply> HandleNow(const HttpRequest& request);
-  boost::asio::awaitable<Reply> Handle(const HttpRequest& request);
+  boost::asio::awaitable<Reply> AddMocks(const HttpRequest& request);
 
  private:
   bool Authorized(const HttpRequest& request) const;
   Reply Mode(const HttpRequest& request);
   Reply Config(const HttpRequest& request);
   Reply ListMocks(std::string_view query);
-  boost::asio::awaitable<Reply> AddMocks(const HttpRequest& request);
   Reply Reload();
   Reply Unmatched(std::string_view query);
   Reply Upstreams(const HttpRequest& request);

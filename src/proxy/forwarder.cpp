@@ -1,5 +1,6 @@
 #include "proxy/forwarder.hpp"
 
+#include "library/wire.hpp"
 #include "proxy/stream_parse.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -9,6 +10,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/asio/write.hpp>
@@ -32,17 +34,6 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 struct UpstreamConn {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
@@ -60,12 +51,7 @@ bool IsTimeout(const boost::system::error_code& ec) {
 }  // namespace
 
 bool IsHopByHop(std::string_view name, std::string_view connection_header) {
-  static constexpr std::string_view kHop[] = {
-      "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
-      "trailer",    "upgrade",    "proxy-authenticate", "proxy-authorization"};
-  for (auto h : kHop) {
-    if (IEquals(name, h)) return true;
-  }
+  if (library::IsHopByHopOrFraming(name)) return true;
   // Tokens listed in Connection are hop-by-hop too.
   std::size_t pos = 0;
   while (pos < connection_header.size()) {
@@ -74,7 +60,7 @@ bool IsHopByHop(std::string_view name, std::string_view connection_header) {
     std::string_view token = connection_header.substr(pos, end - pos);
     while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
     while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-    if (!token.empty() && IEquals(token, name)) return true;
+    if (!token.empty() && beast::iequals(token, name)) return true;
     pos = end + 1;
   }
   return false;

@@ -61,7 +61,8 @@ class Forwarder {
   boost::asio::ssl::context ssl_;
 };
 
-// True for hop-by-hop headers (RFC 9110 §7.6.1) and any header named in `connection`.
+// True for hop-by-hop and framing headers (library::IsHopByHopOrFraming) and any header
+// named in `connection` (RFC 9110 §7.6.1). Content-Length is recomputed by the callers.
 bool IsHopByHop(std::string_view name, std::string_view connection_header);
 
 }  // namespace gostly::proxy

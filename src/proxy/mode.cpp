@@ -81,17 +81,18 @@ bool ModeController::Persist(Mode mode, std::string* error) {
     if (error) *error = "cannot rename to " + file_.string() + ": " + ec.message();
     return false;
   }
-  last_written_ = std::string(ToString(mode));
   return true;
 }
 
-Mode ModeController::Set(Mode mode, std::string* error) {
+Mode ModeController::Set(Mode mode, std::string* error) { return Apply(mode, true, error); }
+
+Mode ModeController::Apply(Mode mode, bool persist, std::string* error) {
   Listener listener;
   Mode previous;
   {
     std::lock_guard lock(mu_);
     previous = mode_.exchange(mode, std::memory_order_acq_rel);
-    if (mode != Mode::kTransitioning) Persist(mode, error);
+    if (persist && mode != Mode::kTransitioning) Persist(mode, error);
     listener = listener_;
   }
   if (previous != mode) {
@@ -124,7 +125,8 @@ void ModeController::WatchLoop(std::chrono::milliseconds interval) {
     // TRANSITIONING is owned by the control plane and never read back from disk; while
     // it is active the file keeps the mode to return to.
     if (*parsed == Mode::kTransitioning || mode() == Mode::kTransitioning) continue;
-    if (*parsed != mode()) Set(*parsed);
+    // The file already says it: apply without writing it back.
+    if (*parsed != mode()) Apply(*parsed, false, nullptr);
   }
 }
 

@@ -45,6 +45,7 @@ class ModeController {
   void StartWatching(std::chrono::milliseconds interval);
 
  private:
+  Mode Apply(Mode mode, bool persist, std::string* error);
   bool Persist(Mode mode, std::string* error);
   void WatchLoop(std::chrono::milliseconds interval);
 
@@ -52,7 +53,6 @@ class ModeController {
   std::atomic<Mode> mode_;
   std::mutex mu_;  // serialises Set() and the watcher; never taken by requests
   Listener listener_;
-  std::string last_written_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stop_ = false;

@@ -64,33 +64,13 @@ std::string SerializeForwarded(const HttpResponse& response, bool head_request,
 
 RequestHandler::RequestHandler(ProxyState& state) : state_(state), admin_(state) {}
 
-std::optional<Reply> RequestHandler::TryHandleNow(const HttpRequest& request) {
+std::variant<Reply, RequestHandler::Pending> RequestHandler::Decide(
+    const HttpRequest& request) {
   std::string_view target = request.target();
-  if (AdminApi::IsAdminTarget(target)) return admin_.HandleNow(request);
-  ViewRef view = state_.CurrentView();
-  const ProxyView& v = **view;
-  Resolved resolved = v.routes->Resolve(request[http::field::host], target);
-  const Mode global = state_.mode().mode();
-  const Mode mode =
-      global == Mode::kTransitioning ? global : resolved.route->mode.value_or(global);
-  if (mode == Mode::kTransitioning) {
-    state_.metrics().CountRequest(MatchType::kTransitioning);
-    return ErrorReply(503, "transitioning",
-                      "The library is being rebuilt (LEARN -> MOCK transition); retry shortly.",
-                      "Retry-After: 5\r\nX-Ghost-Transitioning: true\r\n");
+  if (AdminApi::IsAdminTarget(target)) {
+    if (auto now = admin_.HandleNow(request)) return std::move(*now);
+    return Pending{};
   }
-  if (mode != Mode::kMock) return std::nullopt;
-  if (!resolved.needs_leading_slash) return Mock(request, view, *resolved.route, resolved.target);
-  std::string rooted = "/";
-  rooted += resolved.target;
-  return Mock(request, view, *resolved.route, rooted);
-}
-
-asio::awaitable<Reply> RequestHandler::Handle(const HttpRequest& request) {
-  if (auto now = TryHandleNow(request)) co_return std::move(*now);
-  std::string_view target = request.target();
-  if (AdminApi::IsAdminTarget(target)) co_return co_await admin_.Handle(request);
-
   ViewRef view = state_.CurrentView();
   const ProxyView& v = **view;
   Resolved resolved = v.routes->Resolve(request[http::field::host], target);
@@ -102,14 +82,31 @@ asio::awaitable<Reply> RequestHandler::Handle(const HttpRequest& request) {
     rel = rooted;
   }
   const Route& route = *resolved.route;
-  // The mode may have changed since TryHandleNow; MOCK and TRANSITIONING were answered there.
   const Mode global = state_.mode().mode();
   const Mode mode = global == Mode::kTransitioning ? global : route.mode.value_or(global);
-  if (mode == Mode::kLearn) co_return co_await Forward(request, route, rel, true);
-  if (mode == Mode::kPassthrough) co_return co_await Forward(request, route, rel, false);
-  if (mode == Mode::kMock) co_return Mock(request, view, route, rel);
-  co_return ErrorReply(503, "transitioning", "The library is being rebuilt; retry shortly.",
-                       "Retry-After: 5\r\nX-Ghost-Transitioning: true\r\n");
+  switch (mode) {
+    case Mode::kTransitioning:
+      state_.metrics().CountRequest(MatchType::kTransitioning);
+      return ErrorReply(503, "transitioning",
+                        "The library is being rebuilt (LEARN -> MOCK transition); retry "
+                        "shortly.",
+                        "Retry-After: 5\r\nX-Ghost-Transitioning: true\r\n");
+    case Mode::kMock:
+      return Mock(request, view, route, rel);
+    case Mode::kLearn:
+    case Mode::kPassthrough:
+      break;
+  }
+  return Pending{std::move(view), &route, std::string(rel), mode == Mode::kLearn};
+}
+
+asio::awaitable<Reply> RequestHandler::Complete(const HttpRequest& request, Pending pending) {
+  if (pending.route == nullptr) {
+    Reply reply = co_await admin_.AddMocks(request);
+    reply.route = RouteKind::kAdmin;
+    co_return reply;
+  }
+  co_return co_await Forward(request, *pending.route, pending.target, pending.capture);
 }
 
 Reply RequestHandler::Mock(const HttpRequest& request, const ViewRef& view, const Route& route,

@@ -10,7 +10,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include <optional>
+#include <string>
+#include <variant>
 
 #include "proxy/admin_api.hpp"
 #include "proxy/forwarder.hpp"
@@ -23,11 +24,20 @@ class RequestHandler {
  public:
   explicit RequestHandler(ProxyState& state);
 
-  // Answers at once when no I/O is needed (MOCK, TRANSITIONING, most admin endpoints);
-  // nullopt means the caller must co_await Handle().
-  std::optional<Reply> TryHandleNow(const HttpRequest& request);
+  // A request that needs I/O: forwarding (route set) or the admin library write (route
+  // null). Holds the view it was decided under, so the route stays valid across the await.
+  struct Pending {
+    ViewRef view;
+    const Route* route = nullptr;
+    std::string target;  // service-relative
+    bool capture = false;
+  };
 
-  boost::asio::awaitable<Reply> Handle(const HttpRequest& request);
+  // Routes the request once. Most answers (MOCK, TRANSITIONING, admin) are ready at once and
+  // cost no coroutine frame; the rest come back as Pending for Complete().
+  std::variant<Reply, Pending> Decide(const HttpRequest& request);
+
+  boost::asio::awaitable<Reply> Complete(const HttpRequest& request, Pending pending);
 
  private:
   Reply Mock(const HttpRequest& request, const ViewRef& view, const Route& route,

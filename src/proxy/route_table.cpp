@@ -42,11 +42,9 @@ common::Result<UpstreamUrl> UpstreamUrl::Parse(std::string_view url) {
   }
   out.host = std::string(parsed->host_address());
   if (out.host.empty()) return MakeError("upstream '" + out.text + "' has no host");
-  if (parsed->host_type() == boost::urls::host_type::ipv6) {
-    // host_address() of an IPv6 literal has no brackets; the Host header needs them.
-  }
   std::string default_port = out.tls ? "443" : "80";
   out.port = parsed->has_port() ? std::string(parsed->port()) : default_port;
+  // host_address() of an IPv6 literal has no brackets; the Host header needs them.
   std::string host_for_header = parsed->host_type() == boost::urls::host_type::ipv6
                                     ? "[" + out.host + "]"
                                     : out.host;

@@ -20,6 +20,8 @@
 
 #include <chrono>
 #include <exception>
+#include <optional>
+#include <variant>
 
 #include "proxy/proxy_metrics.hpp"
 #include "proxy/reply.hpp"
@@ -61,6 +63,34 @@ inline bool IsTimeout(const boost::system::error_code& ec) {
   return ec == boost::beast::error::timeout || ec == boost::asio::error::timed_out;
 }
 
+// The answer to a request the parser refused, or nullopt when the client simply went away
+// and nothing should be written.
+inline std::optional<Reply> RejectionFor(const boost::system::error_code& ec,
+                                         const SessionLimits& limits) {
+  namespace http = boost::beast::http;
+  if (ec == http::error::end_of_stream || ec == boost::asio::error::operation_aborted) {
+    return std::nullopt;
+  }
+  if (IsTimeout(ec)) {
+    return ErrorReply(408, "request_timeout", "The request did not arrive in time.", {}, true);
+  }
+  if (ec == http::error::body_limit) {
+    // Beast raises it while parsing the header for a Content-Length over the limit, so the
+    // body is never read, and as soon as a chunked body grows past it.
+    return ErrorReply(
+        413, "body_too_large",
+        fmt::format("Request body exceeds MAX_BODY_BYTES ({}).", limits.max_body_bytes), {},
+        true);
+  }
+  if (ec == http::error::header_limit) {
+    return ErrorReply(431, "headers_too_large",
+                      fmt::format("Request headers exceed {} bytes.", limits.max_header_bytes),
+                      {}, true);
+  }
+  return ErrorReply(400, "bad_request", fmt::format("Malformed HTTP request: {}.", ec.message()),
+                    {}, true);
+}
+
 }  // namespace detail
 
 template <typename Stream>
@@ -92,43 +122,8 @@ boost::asio::awaitable<void> RunSession(Stream& stream, RequestHandler& handler,
     }
     detail::SetExpiry(stream, limits.header_timeout);
     auto hec = co_await ParseFromStream(stream, buffer, parser, true);
-    if (hec) {
-      if (hec == http::error::end_of_stream || hec == asio::error::operation_aborted) {
-        co_return;
-      }
-      metrics.bad_requests->Inc();
-      if (detail::IsTimeout(hec)) {
-        co_await write_and_close(ErrorReply(408, "request_timeout",
-                                            "The request headers did not arrive in time.", {},
-                                            true));
-      } else if (hec == http::error::body_limit) {
-        // Beast refuses a Content-Length over the body limit while parsing the header.
-        co_await write_and_close(ErrorReply(
-            413, "body_too_large",
-            fmt::format("Request body exceeds MAX_BODY_BYTES ({}).", limits.max_body_bytes), {},
-            true));
-      } else if (hec == http::error::header_limit) {
-        co_await write_and_close(ErrorReply(
-            431, "headers_too_large",
-            fmt::format("Request headers exceed {} bytes.", limits.max_header_bytes), {}, true));
-      } else {
-        co_await write_and_close(ErrorReply(
-            400, "bad_request", fmt::format("Malformed HTTP request: {}.", hec.message()), {},
-            true));
-      }
-      co_return;
-    }
     auto& message = parser.get();
-    if (auto length = parser.content_length(); length && *length > limits.max_body_bytes) {
-      metrics.bad_requests->Inc();
-      co_await write_and_close(ErrorReply(
-          413, "body_too_large",
-          fmt::format("Request body of {} bytes exceeds MAX_BODY_BYTES ({}).", *length,
-                      limits.max_body_bytes),
-          {}, true));
-      co_return;
-    }
-    if (!parser.is_done()) {
+    if (!hec && !parser.is_done()) {
       if (beast::iequals(message[http::field::expect], "100-continue")) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
@@ -136,21 +131,14 @@ boost::asio::awaitable<void> RunSession(Stream& stream, RequestHandler& handler,
       }
       detail::SetExpiry(stream, limits.idle_timeout);
       parser.eager(true);
-      auto bec = co_await ParseFromStream(stream, buffer, parser, false);
-      if (bec) {
+      hec = co_await ParseFromStream(stream, buffer, parser, false);
+    }
+    if (hec) {
+      if (auto rejection = detail::RejectionFor(hec, limits)) {
         metrics.bad_requests->Inc();
-        if (bec == http::error::body_limit) {
-          co_await write_and_close(ErrorReply(
-              413, "body_too_large",
-              fmt::format("Request body exceeds MAX_BODY_BYTES ({}).", limits.max_body_bytes),
-              {}, true));
-        } else if (!detail::IsTimeout(bec) && bec != http::error::end_of_stream) {
-          co_await write_and_close(ErrorReply(
-              400, "bad_request", fmt::format("Malformed request body: {}.", bec.message()), {},
-              true));
-        }
-        co_return;
+        co_await write_and_close(*rejection);
       }
+      co_return;
     }
     detail::ClearExpiry(stream);
 
@@ -158,11 +146,12 @@ boost::asio::awaitable<void> RunSession(Stream& stream, RequestHandler& handler,
     Reply reply;
     bool failed = false;
     try {
-      // Most answers (MOCK, admin) need no I/O: no coroutine frame for them.
-      if (auto now = handler.TryHandleNow(message)) {
+      auto decision = handler.Decide(message);
+      if (auto* now = std::get_if<Reply>(&decision)) {
         reply = std::move(*now);
       } else {
-        reply = co_await handler.Handle(message);
+        reply = co_await handler.Complete(
+            message, std::move(std::get<RequestHandler::Pending>(decision)));
       }
     } catch (const std::exception& e) {
       spdlog::error("request {} {} failed: {}", message.method_string(), message.target(),
