@@ -20,7 +20,7 @@ function(gostly_module)
   target_include_directories(gostly_${M_NAME} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(gostly_${M_NAME} PUBLIC ${M_DEPS})
   file(GLOB test_sources CONFIGURE_DEPENDS
-       ${PROJECT_SOURCE_DIR}/tests/unit/${M_NAME}/*_test.cpp)
+       ${PROJECT_SOURCE_DIR}/tests/unit/${M_NAME}/*.cpp)
   if(test_sources)
     add_executable(gostly_${M_NAME}_test ${test_sources})
     target_link_libraries(gostly_${M_NAME}_test PRIVATE gostly_${M_NAME} ${M_TEST_DEPS}

@@ -10,6 +10,7 @@ BUILD_PKGS=(
   libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev libxxhash-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   openssl curl ca-certificates
+  postgresql
 )
 BENCH_PKGS=(nginx-light wrk)
 

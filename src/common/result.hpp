@@ -8,8 +8,19 @@
 
 namespace gostly::common {
 
+// What kind of failure an Error is, so callers can map it (an HTTP status, a retry).
+enum class ErrorCode {
+  kUnspecified,
+  kInvalidArgument,     // the caller's input is wrong; do not retry unchanged
+  kNotFound,            // the named thing does not exist
+  kConflict,            // exists already, or a rule of the data refuses the change
+  kUnavailable,         // a dependency (database, upstream) is unreachable; retry later
+  kFailedPrecondition,  // the system is not in a state that allows it (e.g. schema too new)
+};
+
 struct Error {
   std::string message;
+  ErrorCode code = ErrorCode::kUnspecified;
 };
 
 template <typename T>
@@ -26,11 +37,20 @@ class Result {
   const T* operator->() const { return &std::get<0>(v_); }
   T& operator*() & { return std::get<0>(v_); }
   const std::string& error() const { return std::get<1>(v_).message; }
+  ErrorCode error_code() const { return std::get<1>(v_).code; }
+  const Error& error_value() const { return std::get<1>(v_); }
 
  private:
   std::variant<T, Error> v_;
 };
 
-inline Error MakeError(std::string message) { return Error{std::move(message)}; }
+inline Error MakeError(std::string message, ErrorCode code = ErrorCode::kUnspecified) {
+  return Error{std::move(message), code};
+}
+
+// For operations that return nothing but may fail.
+struct Ok {};
+using Status = Result<Ok>;
+inline Status OkStatus() { return Ok{}; }
 
 }  // namespace gostly::common
