@@ -139,6 +139,7 @@ std::string EncodeExchangeLine(const Exchange& exchange) {
   line += json::serialize(LatencyValue(exchange.latency_ms));
   line += ",\"recording_session_id\":";
   common::AppendJsonString(line, exchange.recording_session_id);
+  if (exchange.deleted) line += ",\"deleted\":true";
   line += "}\n";
   return line;
 }
@@ -176,17 +177,32 @@ common::Result<Exchange> DecodeExchangeLine(std::string_view line) {
   if (!uri) return common::MakeError(uri.error());
   ex.uri = std::move(uri).value();
 
+  if (const json::value* deleted = record.if_contains("deleted")) {
+    if (deleted->is_bool()) {
+      ex.deleted = deleted->get_bool();
+    } else if (!deleted->is_null()) {
+      return common::MakeError("deleted is not a boolean");
+    }
+  }
+
   const json::value* status = record.if_contains("status");
-  if (status == nullptr || status->is_null()) return common::MakeError("status is missing");
-  if (!status->is_int64() && !status->is_uint64()) {
-    return common::MakeError("status is not an integer");
+  // A tombstone names a request only: it may carry no status (or 0), having no response.
+  const bool has_status = status != nullptr && !status->is_null() &&
+                          !(ex.deleted && status->is_int64() && status->get_int64() == 0);
+  if (has_status) {
+    if (!status->is_int64() && !status->is_uint64()) {
+      return common::MakeError("status is not an integer");
+    }
+    // HTTP status codes are three digits; anything else cannot be written on the wire.
+    std::int64_t code = status->is_int64() ? status->get_int64() : 0;
+    if (code < 100 || code > 999) {
+      return common::MakeError("status " + json::serialize(*status) +
+                               " is out of range (100-999)");
+    }
+    ex.status = static_cast<int>(code);
+  } else if (!ex.deleted) {
+    return common::MakeError("status is missing");
   }
-  // HTTP status codes are three digits; anything else cannot be written on the wire.
-  std::int64_t code = status->is_int64() ? status->get_int64() : 0;
-  if (code < 100 || code > 999) {
-    return common::MakeError("status " + json::serialize(*status) + " is out of range (100-999)");
-  }
-  ex.status = static_cast<int>(code);
 
   auto request_headers = Headers(record, "request_headers");
   if (!request_headers) return common::MakeError(request_headers.error());

@@ -24,6 +24,8 @@ struct Exchange {
   std::string response_body;         // exact bytes
   double latency_ms = 0;
   std::string recording_session_id;  // LEARN window (or "manual-…" for API-added mocks)
+  bool deleted = false;              // a tombstone: removes this key from the local library
+                                     // (written as "deleted":true; see ApplyTombstones)
 };
 
 // One JSON object followed by '\n'. Bodies use common::EncodeBody (lossless).

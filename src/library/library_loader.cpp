@@ -1,11 +1,16 @@
 #include "library/library_loader.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <system_error>
+#include <unordered_set>
+
+#include "common/body_codec.hpp"
+#include "library/uri_template.hpp"
 
 namespace gostly::library {
 
@@ -156,6 +161,41 @@ LoadReport LoadExchanges(const fs::path& dir, std::vector<Exchange>& out) {
 
   for (const fs::path& file : files) FileLoader(file, out, report).Run();
   return report;
+}
+
+std::size_t ApplyTombstones(std::vector<Exchange>& exchanges) {
+  std::size_t tombstones = 0;
+  for (const Exchange& ex : exchanges) tombstones += ex.deleted ? 1 : 0;
+  if (tombstones == 0) return 0;
+  // Walk newest first: a tombstone hides the same key for everything older than itself.
+  std::unordered_set<std::string> removed;
+  std::vector<bool> keep(exchanges.size(), true);
+  std::string key;
+  for (std::size_t i = exchanges.size(); i-- > 0;) {
+    const Exchange& ex = exchanges[i];
+    key.clear();
+    key += ex.service;
+    key += '\n';
+    for (char c : ex.method) key += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    key += '\n';
+    key += NormalizeTarget(ex.uri);
+    key += '\n';
+    key += std::to_string(common::BodyHash(ex.request_body));
+    if (ex.deleted) {
+      removed.insert(key);
+      keep[i] = false;
+    } else if (removed.contains(key)) {
+      keep[i] = false;
+    }
+  }
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < exchanges.size(); ++i) {
+    if (!keep[i]) continue;
+    if (out != i) exchanges[out] = std::move(exchanges[i]);
+    ++out;
+  }
+  exchanges.resize(out);
+  return tombstones;
 }
 
 }  // namespace gostly::library

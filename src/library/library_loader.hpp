@@ -28,4 +28,10 @@ struct LoadReport {
 
 LoadReport LoadExchanges(const std::filesystem::path& dir, std::vector<Exchange>& out);
 
+// Applies tombstones (exchanges with `deleted` set, appended when a mock is deleted): each
+// removes every earlier exchange with its key (service, method, normalised URI, request
+// body hash) and is itself removed; a recording made after the tombstone is kept. Order of
+// the survivors is preserved. Returns the number of tombstones applied.
+std::size_t ApplyTombstones(std::vector<Exchange>& exchanges);
+
 }  // namespace gostly::library

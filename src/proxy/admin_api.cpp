@@ -137,7 +137,8 @@ std::optional<Reply> AdminApi::HandleNow(const HttpRequest& request) {
     reply = Config(request);
   } else if (path == "/ghost/mocks" && method == http::verb::get) {
     reply = ListMocks(query);
-  } else if (path == "/ghost/mocks" && method == http::verb::post) {
+  } else if (path == "/ghost/mocks" &&
+             (method == http::verb::post || method == http::verb::delete_)) {
     return std::nullopt;
   } else if (path == "/ghost/admin/reload" && method == http::verb::post) {
     reply = Reload();
@@ -241,6 +242,7 @@ asio::awaitable<Reply> AdminApi::AddMocks(const HttpRequest& request) {
   } else {
     co_return ErrorReply(422, "invalid_body", "Expected a mock object or an array of them.");
   }
+  const bool removing = request.method() == http::verb::delete_;
   auto view = state_.CurrentView();
   const std::string session = "manual-" + common::NowRfc3339();
   std::vector<CaptureRecord> records;
@@ -252,6 +254,11 @@ asio::awaitable<Reply> AdminApi::AddMocks(const HttpRequest& request) {
     if (!o.contains("service")) o["service"] = "default";
     if (!o.contains("timestamp")) o["timestamp"] = common::NowRfc3339();
     if (!o.contains("recording_session_id")) o["recording_session_id"] = session;
+    // A deletion names only the request; the tombstone needs no response.
+    if (removing) {
+      o["deleted"] = true;
+      o.erase("status");
+    }
     // Bodies given as JSON values are embedded; strings are text unless declared.
     for (std::string_view f : {"request_body", "response_body"}) {
       std::string enc = std::string(f) + "_encoding";
@@ -259,6 +266,11 @@ asio::awaitable<Reply> AdminApi::AddMocks(const HttpRequest& request) {
     }
     auto ex = library::DecodeExchangeLine(json::serialize(o));
     if (!ex) co_return ErrorReply(422, "invalid_mock", fmt::format("item {}: {}", i, ex.error()));
+    if (removing) {
+      ex->request_headers.clear();
+      ex->response_headers.clear();
+      ex->response_body.clear();
+    }
     const Route* route = (*view)->routes->FindService(ex->service);
     static const std::vector<std::string> kNoExtra;
     RedactHeaders(ex->request_headers, route ? route->redact_headers : kNoExtra);
@@ -269,11 +281,12 @@ asio::awaitable<Reply> AdminApi::AddMocks(const HttpRequest& request) {
     co_return ErrorReply(503, "capture_backlog", "The writer is behind; retry.",
                          "Retry-After: 1\r\n");
   }
-  std::size_t added = records.size();
+  std::size_t count = records.size();
   auto [ec] = co_await state_.capture().AsyncAppend(std::move(records), kNoThrow);
   if (ec) co_return ErrorReply(500, "write_failed", "Could not append to the library; see logs.");
   state_.ReloadLibrary();
-  co_return JsonReply(201, json::object{{"added", added}});
+  if (removing) co_return JsonReply(200, json::object{{"deleted", count}});
+  co_return JsonReply(201, json::object{{"added", count}});
 }
 
 Reply AdminApi::Reload() {

@@ -20,9 +20,11 @@ class AdminApi {
 
   static bool IsAdminTarget(std::string_view target);
 
-  // Every endpoint but an authorised POST /ghost/mocks answers here; nullopt means that
-  // write, which the caller completes with co_await AddMocks().
+  // Every endpoint but an authorised POST or DELETE /ghost/mocks answers here; nullopt
+  // means that write, which the caller completes with co_await AddMocks().
   std::optional<Reply> HandleNow(const HttpRequest& request);
+  // POST appends mocks to the local library; DELETE appends tombstones for the named
+  // requests (service, method, uri, request_body). Either way the library is reloaded.
   boost::asio::awaitable<Reply> AddMocks(const HttpRequest& request);
 
  private:

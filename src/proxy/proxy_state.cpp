@@ -135,6 +135,7 @@ library::LoadReport ProxyState::ReloadLibrary() {
   std::string signature = LibrarySignature();
   std::vector<library::Exchange> exchanges;
   auto report = library::LoadExchanges(config_.mock_dir, exchanges);
+  library::ApplyTombstones(exchanges);
   for (const auto& w : report.warnings) spdlog::warn("library: {}", w);
   if (report.io_errors > 0) metrics_.io_errors_load->Inc(report.io_errors);
 

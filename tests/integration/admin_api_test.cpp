@@ -149,6 +149,32 @@ TEST_F(AdminApi, PostedMockIsServedAtOnceAndWrittenToTheLibrary) {
   EXPECT_EQ(proxy.Get("/seeded/widget").Header("X-Ghost-Mock"), "true");
 }
 
+TEST_F(AdminApi, DeletedMockStopsMatchingAndStaysDeletedAfterRestart) {
+  ProxyProcess proxy(work_.path(), {.data_dir = data_dir(), .env = {{"INITIAL_MODE", "mock"}}});
+  ASSERT_PROXY_STARTS(proxy);
+  ASSERT_EQ(proxy.Send("POST", "/ghost/mocks",
+                       R"([{"method":"GET","uri":"/doomed?a=1&b=2","status":200,"response_body":"x"},)"
+                       R"({"method":"GET","uri":"/kept","status":200,"response_body":"y"}])")
+                .status,
+            201);
+  ASSERT_EQ(proxy.Get("/doomed?a=1&b=2").Header("X-Ghost-Mock"), "true");
+
+  const auto removed = proxy.Send("DELETE", "/ghost/mocks", R"({"method":"get","uri":"/doomed?b=2&a=1"})");
+  ASSERT_EQ(removed.status, 200) << Describe(removed);
+  EXPECT_EQ(ParseJson(removed.body), ParseJson(R"({"deleted":1})")) << removed.body;
+  EXPECT_EQ(proxy.Get("/doomed?a=1&b=2").Header("X-Ghost-Miss"), "true")
+      << "the key is gone at once, whatever the query order";
+  EXPECT_EQ(proxy.Get("/kept").Header("X-Ghost-Mock"), "true") << "other keys are untouched";
+
+  EXPECT_EQ(proxy.Stop(), 0) << proxy.Log();
+  ASSERT_PROXY_STARTS(proxy);
+  EXPECT_EQ(proxy.Get("/doomed?a=1&b=2").Header("X-Ghost-Miss"), "true");
+  EXPECT_EQ(proxy.Get("/kept").Header("X-Ghost-Mock"), "true");
+
+  const auto bad = proxy.Send("DELETE", "/ghost/mocks", R"({"method":"GET"})");
+  EXPECT_EQ(bad.status, 422) << "a deletion must name the uri: " << Describe(bad);
+}
+
 TEST_F(AdminApi, StartupFailsWithNonZeroExitOnBadFlagOrTakenPort) {
   UpstreamProcess occupant(work_.path());
   ASSERT_TRUE(occupant.ok()) << occupant.why();

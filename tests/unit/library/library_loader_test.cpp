@@ -176,5 +176,52 @@ TEST_F(LibraryLoader, AnUnreadableFileIsReportedNotFatal) {
   EXPECT_NE(report.warnings[0].find("a.jsonl: cannot open"), std::string::npos);
 }
 
+Exchange Recorded(std::string uri, std::string body, std::string session, bool deleted = false) {
+  Exchange ex;
+  ex.service = "svc";
+  ex.method = "GET";
+  ex.uri = std::move(uri);
+  ex.request_body = std::move(body);
+  ex.status = 200;
+  ex.recording_session_id = std::move(session);
+  ex.deleted = deleted;
+  return ex;
+}
+
+TEST(Tombstones, RemoveEveryEarlierExchangeOfTheirKeyOnly) {
+  std::vector<Exchange> all = {Recorded("/a?x=1&y=2", "", "s1"), Recorded("/a?y=2&x=1", "", "s2"),
+                               Recorded("/b", "", "s1"), Recorded("/a?x=1&y=2", "", "m", true)};
+  EXPECT_EQ(ApplyTombstones(all), 1u);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].uri, "/b");
+}
+
+TEST(Tombstones, ARecordingAfterTheTombstoneSurvives) {
+  std::vector<Exchange> all = {Recorded("/a", "", "s1"), Recorded("/a", "", "m", true),
+                               Recorded("/a", "", "s2")};
+  ApplyTombstones(all);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].recording_session_id, "s2");
+}
+
+TEST(Tombstones, MatchOnTheRequestBodyCanonically) {
+  std::vector<Exchange> all = {Recorded("/a", R"({"q":1,"r":2})", "s1"),
+                               Recorded("/a", R"({"q":3})", "s1"),
+                               Recorded("/a", R"({ "r": 2, "q": 1 })", "m", true)};
+  ApplyTombstones(all);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].request_body, R"({"q":3})");
+}
+
+TEST(Tombstones, SurviveTheJsonLinesRoundTrip) {
+  auto decoded = DecodeExchangeLine(EncodeExchangeLine(Recorded("/a", "", "m", true)));
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  EXPECT_TRUE(decoded->deleted);
+  auto live = DecodeExchangeLine(EncodeExchangeLine(Recorded("/a", "", "m")));
+  ASSERT_TRUE(live.ok());
+  EXPECT_FALSE(live->deleted);
+  EXPECT_EQ(EncodeExchangeLine(Recorded("/a", "", "m")).find("deleted"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gostly::library
