@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
+#include <charconv>
+#include <vector>
 
 namespace gostly::common {
 
@@ -80,7 +83,154 @@ std::string_view ToString(BodyEncoding encoding) {
   return "base64";
 }
 
+namespace {
+
+// Length of `s` as Boost.JSON's serializer writes it inside quotes: '"' and '\\' and the
+// short escapes (\b \t \n \f \r) take two bytes, other control characters six
+// (\u00xx), everything else (UTF-8 included) is copied.
+std::size_t EscapedLength(std::string_view s) {
+  std::size_t n = s.size();
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    n += (c == '"' || c == '\\' || c == '\b' || c == '\t' || c == '\n' || c == '\f' || c == '\r')
+             ? 1
+             : 5;
+  }
+  return n;
+}
+
+// A basic_parser handler that builds nothing: it adds up the length of the document's
+// compact serialisation and refuses what that serialisation would not reproduce (a number
+// written differently, a duplicate key). Equal lengths then mean equal bytes: whitespace
+// only adds length, and every other way of writing a string is longer than the serializer's
+// except upper-case hex in \u00XX, which the caller rules out.
+class CanonicalLength {
+ public:
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  std::size_t length = 0;
+  bool canonical = true;
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+  bool on_object_begin(json::error_code&) {
+    keys_.push_back(kObjectMark);
+    return true;
+  }
+  bool on_object_end(std::size_t n, json::error_code&) {
+    length += 2 + (n > 0 ? n - 1 : 0);  // braces and commas
+    while (!keys_.empty() && keys_.back() != kObjectMark) keys_.pop_back();
+    if (!keys_.empty()) keys_.pop_back();
+    return true;
+  }
+  bool on_array_begin(json::error_code&) { return true; }
+  bool on_array_end(std::size_t n, json::error_code&) {
+    length += 2 + (n > 0 ? n - 1 : 0);
+    return true;
+  }
+  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+    part_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, json::error_code&) {
+    part_.append(s.data(), s.size());
+    length += EscapedLength(part_) + 3;  // quotes and colon
+    // A duplicate key would be dropped by the DOM: not reproducible.
+    std::uint64_t h = XXH3_64bits(part_.data(), part_.size());
+    if (h == kObjectMark) h = 1;
+    for (std::size_t i = keys_.size(); i-- > 0 && keys_[i] != kObjectMark;) {
+      if (keys_[i] == h) canonical = false;
+    }
+    keys_.push_back(h);
+    part_.clear();
+    return canonical;
+  }
+  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
+    length += EscapedLength(std::string_view(s.data(), s.size()));
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, json::error_code&) {
+    length += EscapedLength(std::string_view(s.data(), s.size())) + 2;
+    return true;
+  }
+  bool on_number_part(json::string_view s, json::error_code&) {
+    part_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_int64(std::int64_t v, json::string_view s, json::error_code&) {
+    return Number(json::value(v), s);
+  }
+  bool on_uint64(std::uint64_t v, json::string_view s, json::error_code&) {
+    return Number(json::value(v), s);
+  }
+  bool on_double(double v, json::string_view s, json::error_code&) {
+    return Number(json::value(v), s);
+  }
+  bool on_bool(bool v, json::error_code&) {
+    length += v ? 4 : 5;
+    return true;
+  }
+  bool on_null(json::error_code&) {
+    length += 4;
+    return true;
+  }
+  bool on_comment_part(json::string_view, json::error_code&) { return false; }
+  bool on_comment(json::string_view, json::error_code&) { return false; }
+
+ private:
+  // The serializer's text for the parsed number must be the text that was sent.
+  bool Number(const json::value& v, json::string_view s) {
+    part_.append(s.data(), s.size());
+    char buf[64];
+    std::size_t n = 0;
+    if (v.is_int64()) {
+      n = static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v.get_int64()).ptr - buf);
+    } else if (v.is_uint64()) {
+      n = static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v.get_uint64()).ptr - buf);
+    } else {
+      // Rare in practice and the serializer's double format is its own: ask it.
+      std::string text = json::serialize(v);
+      canonical = text == part_;
+      length += part_.size();
+      part_.clear();
+      return canonical;
+    }
+    canonical = std::string_view(buf, n) == part_;
+    length += part_.size();
+    part_.clear();
+    return canonical;
+  }
+
+  static constexpr std::uint64_t kObjectMark = 0;  // a key hashing to 0 only costs a false "duplicate"
+  std::vector<std::uint64_t> keys_;  // key hashes of the open objects, separated by marks
+  std::string part_;
+};
+
+}  // namespace
+
 BodyEncoding ClassifyBody(std::string_view body) {
+  if (!body.empty() && (body.front() == '{' || body.front() == '[')) {
+    json::basic_parser<CanonicalLength> parser{json::parse_options{}};
+    json::error_code ec;
+    parser.write_some(false, body.data(), body.size(), ec);
+    const CanonicalLength& h = parser.handler();
+    if (!ec && h.canonical && h.length == body.size()) {
+      // \u00XX escapes are the one equal-length spelling the length cannot tell apart
+      // (upper- vs lower-case hex): decide those few bodies the slow way.
+      if (body.find("\\u") == std::string_view::npos) return BodyEncoding::kJson;
+      return detail::ClassifyBodyByDom(body);
+    }
+  }
+  return IsPrintableUtf8(body) ? BodyEncoding::kText : BodyEncoding::kBase64;
+}
+
+namespace detail {
+
+BodyEncoding ClassifyBodyByDom(std::string_view body) {
   if (!body.empty() && (body.front() == '{' || body.front() == '[')) {
     // A stack arena: classifying a typical body costs no heap allocation per JSON node.
     unsigned char arena[4096];
@@ -91,6 +241,8 @@ BodyEncoding ClassifyBody(std::string_view body) {
   }
   return IsPrintableUtf8(body) ? BodyEncoding::kText : BodyEncoding::kBase64;
 }
+
+}  // namespace detail
 
 void AppendJsonString(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";

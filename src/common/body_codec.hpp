@@ -26,7 +26,14 @@ enum class BodyEncoding { kJson, kText, kBase64 };
 std::string_view ToString(BodyEncoding encoding);  // "json", "text", "base64"
 
 // How EncodeBody stores `body`: kJson only when it is JSON that re-serialises byte-for-byte.
+// Runs on the capture path: it parses without building a document (see body_codec.cpp).
 BodyEncoding ClassifyBody(std::string_view body);
+
+namespace detail {
+// The definition ClassifyBody implements, by parsing and re-serialising a document: the
+// reference its tests and fuzz target compare against.
+BodyEncoding ClassifyBodyByDom(std::string_view body);
+}  // namespace detail
 
 void EncodeBody(boost::json::object& record, std::string_view field, std::string_view body);
 

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -32,18 +33,38 @@ bool CaptureWriter::TryReserve() {
 
 void CaptureWriter::Release() { reserved_.fetch_sub(1, std::memory_order_relaxed); }
 
-void CaptureWriter::Enqueue(std::vector<CaptureRecord> records,
-                            std::unique_ptr<Completion> done) {
+void CaptureWriter::Enqueue(std::vector<CaptureRecord> records, std::unique_ptr<Completion> done,
+                            bool wake) {
   {
     std::lock_guard lock(mu_);
     queue_.push_back(Job{std::move(records), std::move(done)});
     depth_.store(queue_.size(), std::memory_order_relaxed);
   }
+  if (wake) Wake();
+}
+
+void CaptureWriter::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    if (!writer_waiting_) return;  // busy: it takes the queue when its pass ends
+  }
   cv_.notify_one();
 }
 
+void CaptureWriter::ScheduleWake(const boost::asio::any_io_executor& ex) {
+  // One pending wake-up per (thread, writer). Threads are I/O threads with one io_context
+  // each, so "this thread's next turn" is the executor's queue.
+  thread_local std::vector<const CaptureWriter*> pending;
+  if (std::find(pending.begin(), pending.end(), this) != pending.end()) return;
+  pending.push_back(this);
+  boost::asio::post(ex, [this] {
+    pending.erase(std::find(pending.begin(), pending.end(), this));
+    Wake();
+  });
+}
+
 void CaptureWriter::AppendDetached(std::vector<CaptureRecord> records) {
-  Enqueue(std::move(records), nullptr);
+  Enqueue(std::move(records), nullptr, true);
 }
 
 int CaptureWriter::OpenFor(const std::filesystem::path& file) {
@@ -85,7 +106,9 @@ void CaptureWriter::Run() {
   for (;;) {
     {
       std::unique_lock lock(mu_);
+      writer_waiting_ = true;
       cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      writer_waiting_ = false;
       if (queue_.empty() && stop_) return;
       batch.clear();
       while (!queue_.empty()) {
@@ -100,8 +123,9 @@ void CaptureWriter::Run() {
     for (std::size_t j = 0; j < batch.size(); ++j) {
       for (auto& rec : batch[j].records) {
         std::size_t idx = per_file.size();
+        // Compare the native strings: path::operator== compares element by element.
         for (std::size_t k = 0; k < per_file.size(); ++k) {
-          if (per_file[k].first == rec.file) idx = k;
+          if (per_file[k].first.native() == rec.file.native()) idx = k;
         }
         if (idx == per_file.size()) per_file.emplace_back(rec.file, std::string());
         per_file[idx].second += rec.line;
@@ -113,16 +137,29 @@ void CaptureWriter::Run() {
       ok[k] = WriteAll(per_file[k].first, per_file[k].second);
       if (!ok[k] && io_errors_) io_errors_->Inc();
     }
+    // Completions go back in one post per run of jobs sharing an executor, not one each:
+    // a post from this thread may have to wake the I/O thread's reactor.
+    using Done = std::pair<std::unique_ptr<Completion>, boost::system::error_code>;
+    std::vector<Done> group;
+    auto flush = [&group] {
+      if (group.empty()) return;
+      auto ex = group.front().first->executor;
+      boost::asio::post(ex, [g = std::move(group)]() mutable {
+        for (auto& [done, ec] : g) done->Invoke(ec);
+      });
+      group.clear();
+    };
     for (std::size_t j = 0; j < batch.size(); ++j) {
+      if (!batch[j].done) continue;
       bool job_ok = true;
       for (auto idx : job_files[j]) job_ok = job_ok && ok[idx];
-      if (batch[j].done) {
-        reserved_.fetch_sub(1, std::memory_order_relaxed);
-        batch[j].done->Complete(job_ok ? boost::system::error_code{}
-                                       : boost::system::error_code(EIO,
-                                             boost::system::system_category()));
-      }
+      reserved_.fetch_sub(1, std::memory_order_relaxed);
+      if (!group.empty() && group.front().first->executor != batch[j].done->executor) flush();
+      group.emplace_back(std::move(batch[j].done),
+                         job_ok ? boost::system::error_code{}
+                                : boost::system::error_code(EIO, boost::system::system_category()));
     }
+    flush();
   }
 }
 

@@ -7,6 +7,7 @@
 // so nothing already answered is ever dropped. Files are opened O_APPEND and kept open.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
@@ -48,20 +49,26 @@ class CaptureWriter {
   // Appends the records (in order) on the writer thread and completes with an error code
   // when any write failed. Uses a reservation taken with TryReserve. The completion runs on
   // the handler's associated executor.
+  //
+  // The writer is not woken per record: the first append of an event-loop turn posts one
+  // wake-up to the end of the handler's executor queue, so every append made by the
+  // handlers already ready on that thread joins the same group commit, and the writer and
+  // the I/O thread trade one wake-up per batch instead of one per request.
   template <typename Token>
   auto AsyncAppend(std::vector<CaptureRecord> records, Token&& token) {
     return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
         [this](auto handler, std::vector<CaptureRecord> recs) {
           using Handler = decltype(handler);
           struct Impl final : Completion {
-            explicit Impl(Handler h) : handler(std::move(h)) {}
-            void Complete(boost::system::error_code ec) override {
-              auto ex = boost::asio::get_associated_executor(handler);
-              boost::asio::post(ex, [h = std::move(handler), ec]() mutable { h(ec); });
-            }
+            explicit Impl(Handler h)
+                : Completion(boost::asio::get_associated_executor(h)), handler(std::move(h)) {}
+            void Invoke(boost::system::error_code ec) override { std::move(handler)(ec); }
             Handler handler;
           };
-          Enqueue(std::move(recs), std::make_unique<Impl>(std::move(handler)));
+          auto done = std::make_unique<Impl>(std::move(handler));
+          boost::asio::any_io_executor ex = done->executor;
+          Enqueue(std::move(recs), std::move(done), false);
+          ScheduleWake(ex);
         },
         token, std::move(records));
   }
@@ -74,14 +81,20 @@ class CaptureWriter {
 
  private:
   struct Completion {
+    explicit Completion(boost::asio::any_io_executor ex) : executor(std::move(ex)) {}
     virtual ~Completion() = default;
-    virtual void Complete(boost::system::error_code ec) = 0;
+    // Runs the caller's handler; called on `executor`.
+    virtual void Invoke(boost::system::error_code ec) = 0;
+    boost::asio::any_io_executor executor;
   };
   struct Job {
     std::vector<CaptureRecord> records;
     std::unique_ptr<Completion> done;
   };
-  void Enqueue(std::vector<CaptureRecord> records, std::unique_ptr<Completion> done);
+  void Enqueue(std::vector<CaptureRecord> records, std::unique_ptr<Completion> done, bool wake);
+  // Posts one wake-up of the writer per event-loop turn of the calling thread.
+  void ScheduleWake(const boost::asio::any_io_executor& ex);
+  void Wake();
   void Run();
   bool WriteAll(const std::filesystem::path& file, const std::string& data);
   int OpenFor(const std::filesystem::path& file);
@@ -94,6 +107,7 @@ class CaptureWriter {
   std::condition_variable cv_;
   std::deque<Job> queue_;
   bool stop_ = false;
+  bool writer_waiting_ = false;  // guarded by mu_
   std::unordered_map<std::string, int> fds_;  // writer thread only
   std::thread thread_;
 };

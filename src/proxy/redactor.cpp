@@ -2,6 +2,9 @@
 
 #include <array>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
+#include <functional>
 
 namespace gostly::proxy {
 
@@ -33,20 +36,59 @@ bool EqualsLower(std::string_view name, std::string_view lower) {
 
 }  // namespace
 
-bool IsRedactedHeader(std::string_view name, const std::vector<std::string>& extra) {
-  // Lower-case into a stack buffer: this runs for every captured header.
-  char buf[128];
-  if (name.size() > sizeof buf) return true;  // absurd names are redacted, not inspected
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
-  }
-  std::string_view lower(buf, name.size());
+namespace {
+
+bool FloorCovers(std::string_view lower) {
   for (auto floor : kFloorNames) {
     if (lower == floor) return true;
   }
   for (auto word : kFloorWords) {
     if (lower.find(word) != std::string_view::npos) return true;
   }
+  return false;
+}
+
+// The floor's verdict per header name, remembered per thread: capture checks every header
+// of every exchange, and the same few dozen names come back all the time. Direct-mapped;
+// a slot holds the lower-case name itself, so a collision only costs a recomputation.
+class FloorCache {
+ public:
+  bool Covers(std::string_view lower) {
+    if (lower.size() > kMaxName) return FloorCovers(lower);
+    Slot& slot = slots_[std::hash<std::string_view>{}(lower) % kSlots];
+    if (slot.length == lower.size() && std::string_view(slot.name, slot.length) == lower) {
+      return slot.covered;
+    }
+    slot.covered = FloorCovers(lower);
+    slot.length = static_cast<std::uint8_t>(lower.size());
+    std::memcpy(slot.name, lower.data(), lower.size());
+    return slot.covered;
+  }
+
+ private:
+  static constexpr std::size_t kMaxName = 46;
+  static constexpr std::size_t kSlots = 256;
+  struct Slot {
+    std::uint8_t length = 0xff;  // never a cached length: empty slot
+    bool covered = false;
+    char name[kMaxName];
+  };
+  Slot slots_[kSlots];
+};
+
+}  // namespace
+
+bool IsRedactedHeader(std::string_view name, const std::vector<std::string>& extra) {
+  // Lower-case into a stack buffer: this runs for every captured header.
+  char buf[128];
+  if (name.size() > sizeof buf) return true;  // absurd names are redacted, not inspected
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+  }
+  std::string_view lower(buf, name.size());
+  thread_local FloorCache cache;
+  if (cache.Covers(lower)) return true;
   for (const auto& e : extra) {
     if (EqualsLower(name, e)) return true;
   }

@@ -79,6 +79,27 @@ TEST(AppendJsonString, InvalidUtf8IsReadAsLatin1SoTheLineStillParses) {
   EXPECT_EQ(std::string(v.as_string()), "na\xc3\xafve");
 }
 
+TEST(ClassifyBody, AgreesWithReserialisingTheDocument) {
+  const std::vector<std::string> bodies = {
+      R"({"a":[1,2]})", R"({"a": 1})", R"([])", R"({})", R"([{},[],[[]]])",
+      R"({"a":1,"a":2})", R"({"a":{"a":1},"b":{"a":2}})", R"([{"k":1},{"k":2}])",
+      R"({"n":-0})", R"({"n":0})", R"({"n":-12})", R"({"n":1.5})", R"({"n":1.5E0})",
+      R"({"n":1e2})", R"({"n":18446744073709551615})", R"({"n":18446744073709551616})",
+      R"({"n":9223372036854775807})", R"({"n":-9223372036854775808})", R"({"n":007})",
+      R"({"s":"a\/b"})", R"({"s":"a/b"})", R"({"s":"\u0041"})", R"({"s":"\u001f"})",
+      R"({"s":"\u001F"})", R"({"s":"\b\t\n\f\r"})", R"({"s":"\"\\"})", R"({"s":"é"})",
+      R"({"s":"\u00e9"})", R"({"s":"\ud83d\ude00"})", "{\"s\":\"\xf0\x9f\x98\x80\"}",
+      R"({"t":true,"f":false,"z":null})", R"([true ,false])", R"({"a":1}x)", R"({"a":)",
+      R"({"a":1} )", "{\"a\":1}\n", R"([1,2,3,])", R"({"\u0061":1,"a":2})",
+      R"({"k\n":"v"})", R"([1.0])", R"([100000000000000000000])", R"([-1.5e-7])"};
+  for (const auto& body : bodies) {
+    EXPECT_EQ(ClassifyBody(body), detail::ClassifyBodyByDom(body)) << body;
+  }
+  std::string deep(40, '[');
+  deep += std::string(40, ']');
+  EXPECT_EQ(ClassifyBody(deep), detail::ClassifyBodyByDom(deep));
+}
+
 TEST(ClassifyBody, OnlyExactlyReserialisableJsonIsJson) {
   EXPECT_EQ(ClassifyBody(R"({"a":[1,2]})"), BodyEncoding::kJson);
   EXPECT_EQ(ClassifyBody(R"({"a": 1})"), BodyEncoding::kText);
