@@ -4,11 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <thread>
 
+#include "control/control_plane.hpp"
 #include "proxy/proxy_server.hpp"
 #include "proxy/proxy_state.hpp"
 
@@ -90,7 +92,9 @@ void AddProxyOptions(CLI::App& app, ProxyOptions& o) {
       ->envname("INFERENCE_PREWARM_QUEUE_CAPACITY");
 }
 
-int RunProxy(const ProxyOptions& o) {
+namespace {
+
+std::optional<proxy::ProxyConfig> BuildProxyConfig(const ProxyOptions& o) {
   proxy::ProxyConfig config;
   try {
     config.bind_address = o.bind;
@@ -123,38 +127,152 @@ int RunProxy(const ProxyOptions& o) {
     config.inference_queue_capacity = o.inference_queue_capacity;
   } catch (const std::exception& e) {
     std::cerr << "gostly: " << e.what() << '\n';
-    return 2;
+    return std::nullopt;
   }
+  return config;
+}
 
-  // Block the stop signals before any thread starts, so only the waiter below sees them.
+control::ControlPlaneOptions BuildControlOptions(const ControlOptions& o) {
+  control::ControlPlaneOptions c;
+  c.data_dir = o.data_dir;
+  c.server.bind_address = o.bind;
+  c.server.port = static_cast<std::uint16_t>(o.port);
+  c.store.database_url = o.database_url;
+  c.store.admin_database_url = o.admin_database_url;
+  c.proxy_url = o.proxy_url;
+  if (const char* key = std::getenv("GHOST_API_KEY")) {
+    c.bootstrap_api_key = key;
+    c.proxy_api_key = key;
+  }
+  c.scrub_mode = o.scrub_mode;
+  std::stringstream paths(o.scrub_field_paths);
+  for (std::string path; std::getline(paths, path, ',');) {
+    if (!path.empty()) c.scrub_field_paths.push_back(path);
+  }
+  return c;
+}
+
+sigset_t BlockStopSignals() {
+  // Block the stop signals before any thread starts, so only the waiter sees them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
 
+// Runs the proxy until a stop signal; with `control`, also the control plane, started
+// once the proxy listens and stopped before it.
+int Serve(const proxy::ProxyConfig& config, const ControlOptions* control) {
+  sigset_t signals = BlockStopSignals();
   try {
     proxy::ProxyState state(config);
     proxy::ProxyServer server(state);
     std::uint16_t port = server.Listen();
-    if (!config.port_file.empty()) WritePortFile(config.port_file, port);
     state.StartWatching();
     spdlog::info("gostly proxy listening on http://{}:{} in {} mode (data: {}, library: {})",
                  config.bind_address, port, proxy::ToString(state.mode().mode()),
                  config.data_dir.string(), config.mock_dir.string());
     if (config.backend) spdlog::info("default upstream: {}", config.backend->text);
 
-    std::thread waiter([&server, signals] {
-      int sig = 0;
-      sigwait(&signals, &sig);
-      spdlog::info("signal {} received; shutting down", sig);
-      server.Stop();
+    // The proxy serves on its own threads from here on: the control plane talks to it
+    // through its admin API while starting (routes push).
+    const pthread_t main_thread = pthread_self();
+    std::thread runner([&server, main_thread] {
+      server.Run();
+      // Wake the signal wait below if Run() ended for another reason.
+      pthread_kill(main_thread, SIGTERM);
     });
-    server.Run();
-    // Wake the waiter if Run() ended for another reason.
-    pthread_kill(waiter.native_handle(), SIGTERM);
-    waiter.join();
+    struct StopOnExit {
+      proxy::ProxyServer& server;
+      std::thread& runner;
+      ~StopOnExit() {
+        server.Stop();
+        if (runner.joinable()) runner.join();
+      }
+    } stop_on_exit{server, runner};
+
+    std::unique_ptr<control::ControlPlane> plane;
+    if (control != nullptr) {
+      ControlOptions c = *control;
+      c.data_dir = config.data_dir.string();
+      const std::string host = config.bind_address == "0.0.0.0" ? "127.0.0.1"
+                               : config.bind_address == "::"    ? "[::1]"
+                                                                : config.bind_address;
+      c.proxy_url = "http://" + host + ":" + std::to_string(port);
+      plane = std::make_unique<control::ControlPlane>(BuildControlOptions(c));
+      std::uint16_t control_port = plane->Start();
+      if (!c.port_file.empty()) WritePortFile(c.port_file, control_port);
+    }
+    // Written last: whoever waits for it may use every component at once.
+    if (!config.port_file.empty()) WritePortFile(config.port_file, port);
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("signal {} received; shutting down", sig);
+    if (plane) plane->Stop();
+  } catch (const std::exception& e) {
+    std::cerr << "gostly: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddControlOptions(CLI::App& app, ControlOptions& o, bool standalone) {
+  if (standalone) {
+    app.add_option("--bind", o.bind, "Listen address")->envname("BIND_ADDRESS");
+    app.add_option("--data-dir", o.data_dir, "Data directory")->envname("DATA_DIR");
+    app.add_option("--proxy-url", o.proxy_url, "The proxy's base URL (its admin API)")
+        ->envname("PROXY_URL");
+    app.add_option("--port-file", o.port_file, "Write the bound port here after listening")
+        ->envname("PORT_FILE");
+  } else {
+    app.add_option("--control-port-file", o.port_file,
+                   "Write the control plane's bound port here after listening")
+        ->envname("CONTROL_PORT_FILE");
+  }
+  app.add_option("--control-port", o.port, "Control API port (0 picks a free one)")
+      ->envname("CONTROL_PORT")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--database-url", o.database_url,
+                 "PostgreSQL URL (postgres://…); SQLite at DATA_DIR/gostly.db when unset")
+      ->envname("DATABASE_URL");
+  app.add_option("--database-admin-url", o.admin_database_url,
+                 "PostgreSQL URL of a role allowed to migrate the schema (default: DATABASE_URL)")
+      ->envname("DATABASE_ADMIN_URL");
+  app.add_option("--scrub-mode", o.scrub_mode, "redact or pseudonym")->envname("SCRUB_MODE");
+  app.add_option("--scrub-field-paths", o.scrub_field_paths,
+                 "Comma-separated JSON field paths always scrubbed (e.g. user.ssn,items[*].card)")
+      ->envname("SCRUB_FIELD_PATHS");
+}
+
+int RunProxy(const ProxyOptions& o) {
+  auto config = BuildProxyConfig(o);
+  if (!config) return 2;
+  return Serve(*config, nullptr);
+}
+
+int RunUp(const ProxyOptions& o, ControlOptions control) {
+  auto config = BuildProxyConfig(o);
+  if (!config) return 2;
+  control.bind = o.bind;
+  return Serve(*config, &control);
+}
+
+int RunControl(const ControlOptions& o) {
+  sigset_t signals = BlockStopSignals();
+  try {
+    control::ControlPlane plane(BuildControlOptions(o));
+    std::uint16_t port = plane.Start();
+    if (!o.port_file.empty()) WritePortFile(o.port_file, port);
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("signal {} received; shutting down", sig);
+    plane.Stop();
   } catch (const std::exception& e) {
     std::cerr << "gostly: " << e.what() << '\n';
     return 1;

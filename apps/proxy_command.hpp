@@ -1,5 +1,5 @@
-// Wiring for `gostly proxy` and `gostly up`: turns flags/environment into a ProxyConfig,
-// builds the concrete parts and runs them until SIGINT/SIGTERM.
+// Wiring for `gostly proxy`, `gostly control` and `gostly up`: turns flags/environment into
+// configurations, builds the concrete parts and runs them until SIGINT/SIGTERM.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -29,9 +29,27 @@ struct ProxyOptions {
   std::size_t inference_queue_capacity = 1024;
 };
 
-void AddProxyOptions(CLI::App& app, ProxyOptions& options);
+struct ControlOptions {
+  std::string bind = "127.0.0.1";
+  int port = 8000;
+  std::string port_file;
+  std::string data_dir = "./data";
+  std::string database_url;
+  std::string admin_database_url;
+  std::string proxy_url = "http://127.0.0.1:8080";
+  std::string scrub_mode = "redact";
+  std::string scrub_field_paths;
+};
 
-// Returns the process exit code.
+void AddProxyOptions(CLI::App& app, ProxyOptions& options);
+// `up` shares --data-dir and --bind with the proxy, so those are added only when asked.
+void AddControlOptions(CLI::App& app, ControlOptions& options, bool standalone);
+
+// Each returns the process exit code.
 int RunProxy(const ProxyOptions& options);
+int RunControl(const ControlOptions& options);
+// The proxy and the control plane in one process (the control plane reaches the proxy on
+// loopback through its admin API).
+int RunUp(const ProxyOptions& proxy, ControlOptions control);
 
 }  // namespace gostly::apps

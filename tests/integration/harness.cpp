@@ -56,6 +56,7 @@ ProxyProcess::ProxyProcess(const fs::path& work_dir, ProxyOptions options)
   static int sequence = 0;
   const std::string stem = "proxy-" + std::to_string(++sequence);
   port_file_ = work_dir_ / (stem + ".port");
+  control_port_file_ = work_dir_ / (stem + ".control-port");
   log_file_ = work_dir_ / (stem + ".log");
   if (options_.data_dir.empty()) options_.data_dir = work_dir_ / "data";
 }
@@ -64,13 +65,18 @@ bool ProxyProcess::Start(std::string* why) {
   process_.Stop();
   std::error_code ec;
   fs::remove(port_file_, ec);
+  fs::remove(control_port_file_, ec);
   fs::create_directories(options_.data_dir, ec);
   test_support::SpawnOptions spawn;
   spawn.program = GOSTLY_BINARY;
-  spawn.args = {"proxy",       "--port",
+  spawn.args = {options_.up ? "up" : "proxy", "--port",
                 "0",           "--port-file",
                 port_file_.string(), "--data-dir",
                 options_.data_dir.string()};
+  if (options_.up) {
+    spawn.args.insert(spawn.args.end(), {"--control-port", "0", "--control-port-file",
+                                         control_port_file_.string()});
+  }
   spawn.args.insert(spawn.args.end(), options_.args.begin(), options_.args.end());
   // Quiet defaults that keep two cores usable; a test's own env entries win.
   spawn.env = {{"PROXY_THREADS", "2"}, {"LOG_LEVEL", "info"}};
@@ -89,7 +95,13 @@ bool ProxyProcess::Start(std::string* why) {
   std::string reason;
   if (auto port = test_support::WaitForPortFile(port_file_, process_, kStartTimeout, &reason)) {
     port_ = *port;
-    return true;
+    if (!options_.up) return true;
+    // `up` writes the control port before the proxy's.
+    if (auto control = test_support::WaitForPortFile(control_port_file_, process_, kStartTimeout,
+                                                     &reason)) {
+      control_port_ = *control;
+      return true;
+    }
   }
   port_ = 0;
   if (why != nullptr) *why = "gostly proxy did not start: " + reason + "\n--- log ---\n" +
@@ -107,6 +119,12 @@ std::string ProxyProcess::Log() const { return test_support::ReadFile(log_file_)
 HttpResponse ProxyProcess::Send(std::string_view method, std::string_view target,
                                 std::string_view body, const HeaderList& headers) const {
   return test_support::Request(port_, method, target, body, headers);
+}
+
+HttpResponse ProxyProcess::Control(std::string_view method, std::string_view target,
+                                   std::string_view body, const HeaderList& headers) const {
+  return test_support::Request(control_port_, method, target, body, headers,
+                               std::chrono::seconds(30));
 }
 
 HttpResponse ProxyProcess::Get(std::string_view target, const HeaderList& headers) const {

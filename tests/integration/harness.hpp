@@ -49,9 +49,13 @@ inline const std::vector<std::string> kSecretValues = {
 // the proxy under test keeps its files.
 class WorkDirTest : public ::testing::Test {
  protected:
-  WorkDirTest()
-      : work_("gostly-it-" +
-              std::string(::testing::UnitTest::GetInstance()->current_test_info()->test_suite_name())) {}
+  WorkDirTest() : work_("gostly-it-" + SuiteName()) {}
+  // Parameterised suites are named "Prefix/Suite": no '/' in a directory name.
+  static std::string SuiteName() {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->test_suite_name();
+    for (char& c : name) c = c == '/' ? '-' : c;
+    return name;
+  }
   fs::path data_dir() const { return work_ / "data"; }
   TempDir work_;
 };
@@ -88,9 +92,11 @@ struct ProxyOptions {
   fs::path data_dir = {};              // --data-dir
   EnvList env = {};                    // e.g. {"BACKEND_URL", upstream.url()}
   std::vector<std::string> args = {};  // extra flags after `proxy`
+  bool up = false;                     // run `gostly up` (proxy + control plane) instead
 };
 
-// `gostly proxy --port 0 --port-file <work>/proxy-N.port --data-dir <data_dir>`.
+// `gostly proxy --port 0 --port-file <work>/proxy-N.port --data-dir <data_dir>`; with
+// `up`, `gostly up … --control-port 0 --control-port-file <work>/proxy-N.control-port`.
 class ProxyProcess {
  public:
   ProxyProcess(const fs::path& work_dir, ProxyOptions options);
@@ -105,11 +111,16 @@ class ProxyProcess {
 
   ProxyOptions& options() { return options_; }
   std::uint16_t port() const { return port_; }
+  std::uint16_t control_port() const { return control_port_; }
   std::string Log() const;  // stdout+stderr of every start so far
 
   HttpResponse Send(std::string_view method, std::string_view target,
                     std::string_view body = {}, const HeaderList& headers = {}) const;
   HttpResponse Get(std::string_view target, const HeaderList& headers = {}) const;
+
+  // A request to the control plane (options().up only).
+  HttpResponse Control(std::string_view method, std::string_view target,
+                       std::string_view body = {}, const HeaderList& headers = {}) const;
 
   // GET /ghost/mode → its "mode" field; empty when the call fails.
   std::string Mode(const HeaderList& headers = {}) const;
@@ -119,9 +130,11 @@ class ProxyProcess {
  private:
   fs::path work_dir_;
   fs::path port_file_;
+  fs::path control_port_file_;
   fs::path log_file_;
   ProxyOptions options_;
   std::uint16_t port_ = 0;
+  std::uint16_t control_port_ = 0;
   ChildProcess process_;
 };
 

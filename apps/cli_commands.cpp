@@ -1,0 +1,202 @@
+#include "cli_commands.hpp"
+
+#include <boost/json.hpp>
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "control/http_client.hpp"
+
+namespace gostly::apps {
+
+namespace json = boost::json;
+
+namespace {
+
+// One-line failure: "gostly <verb>: <reason>", exit code 1.
+int Fail(std::string_view verb, std::string_view reason) {
+  std::cerr << "gostly " << verb << ": " << reason << '\n';
+  return 1;
+}
+
+struct Reply {
+  int status = 0;
+  json::value body;
+  std::string error;  // transport failure or an API error's detail
+};
+
+Reply Call(const CliOptions& o, const std::string& method, const std::string& target,
+           const std::string& body = {}) {
+  control::HttpCallOptions options;
+  if (!o.api_key.empty()) options.headers.emplace_back("X-API-Key", o.api_key);
+  options.timeout = std::chrono::seconds(60);
+  Reply reply;
+  auto result = control::HttpCall(o.url, method, target, body, options);
+  if (!result) {
+    reply.error = "control plane unreachable at " + o.url + " (" + result.error() +
+                  "); is `gostly up` running? (set GOSTLY_URL to point elsewhere)";
+    return reply;
+  }
+  reply.status = result->status;
+  boost::system::error_code ec;
+  reply.body = json::parse(result->body, ec);
+  if (ec) reply.body = nullptr;
+  if (reply.status >= 400) {
+    const json::value* d = reply.body.is_object() ? reply.body.as_object().if_contains("detail")
+                                                  : nullptr;
+    reply.error = "HTTP " + std::to_string(reply.status) + ": " +
+                  (d && d->is_string() ? std::string(d->as_string()) : result->body.substr(0, 200));
+  }
+  return reply;
+}
+
+std::string Str(const json::value& v, std::string_view key) {
+  if (!v.is_object()) return {};
+  const json::value* f = v.as_object().if_contains(key);
+  if (f == nullptr || f->is_null()) return {};
+  return f->is_string() ? std::string(f->as_string()) : json::serialize(*f);
+}
+
+void ProgressBar(double fraction, const std::string& state, std::int64_t exchanges) {
+  constexpr int kWidth = 30;
+  int filled = static_cast<int>(fraction * kWidth + 0.5);
+  std::string bar(static_cast<std::size_t>(filled), '#');
+  bar.resize(kWidth, '.');
+  std::fprintf(stdout, "\r[%s] %3d%%  %-9s %lld exchanges", bar.c_str(),
+               static_cast<int>(fraction * 100 + 0.5), state.c_str(),
+               static_cast<long long>(exchanges));
+  std::fflush(stdout);
+}
+
+std::string UrlEncode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void AddCliOptions(CLI::App& app, CliOptions& o) {
+  app.add_option("--url", o.url, "Control plane URL")->envname("GOSTLY_URL");
+  app.add_option("--api-key", o.api_key, "API key (X-API-Key)")->envname("GHOST_API_KEY");
+}
+
+int RunModeCommand(const CliOptions& o) {
+  Reply r = o.mode.empty()
+                ? Call(o, "GET", "/v1/mode")
+                : Call(o, "POST", "/v1/mode", json::serialize(json::object{{"mode", o.mode}}));
+  if (!r.error.empty()) return Fail("mode", r.error);
+  std::cout << Str(r.body, "mode") << '\n';
+  return 0;
+}
+
+int RunStatusCommand(const CliOptions& o) {
+  Reply health = Call(o, "GET", "/healthz");
+  if (health.status == 0) return Fail("status", health.error);
+  std::cout << "control plane: " << o.url << " (" << Str(health.body, "status") << ")\n"
+            << "store:         " << Str(health.body, "store")
+            << (Str(health.body, "store_ok") == "true" ? "" : " (unreachable)") << '\n'
+            << "proxy mode:    "
+            << (Str(health.body, "proxy_mode").empty() ? "unreachable"
+                                                        : Str(health.body, "proxy_mode"))
+            << '\n';
+  Reply jobs = Call(o, "GET", "/v1/transition/jobs?limit=1");
+  if (jobs.error.empty() && jobs.body.is_object()) {
+    const auto& items = jobs.body.as_object().at("items").as_array();
+    if (!items.empty()) {
+      std::cout << "last transition: " << Str(items[0], "job_id") << " " << Str(items[0], "state");
+      if (!Str(items[0], "error").empty()) std::cout << " (" << Str(items[0], "error") << ")";
+      std::cout << '\n';
+    }
+  }
+  return health.status == 200 ? 0 : Fail("status", Str(health.body, "detail"));
+}
+
+int RunTransitionCommand(const CliOptions& o) {
+  Reply started = Call(o, "POST", "/v1/transition/start", "{}");
+  if (!started.error.empty()) return Fail("transition", started.error);
+  const std::string id = Str(started.body, "job_id");
+  std::cout << "transition " << id << " started\n";
+  if (o.no_wait) return 0;
+  const bool tty = ::isatty(STDOUT_FILENO) == 1;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_s);
+  for (;;) {
+    Reply status = Call(o, "GET", "/v1/transition/" + id + "/status");
+    if (!status.error.empty()) return Fail("transition", status.error);
+    const std::string state = Str(status.body, "state");
+    double progress = 0;
+    if (status.body.is_object()) {
+      if (const auto* p = status.body.as_object().if_contains("progress_percent");
+          p && p->is_number()) {
+        progress = p->to_number<double>() / 100.0;
+      }
+    }
+    std::int64_t exchanges = std::atoll(Str(status.body, "exchanges_read").c_str());
+    if (tty) ProgressBar(progress, state, exchanges);
+    if (state == "succeeded") {
+      if (tty) std::cout << '\n';
+      std::cout << "transition " << id << " succeeded: " << exchanges << " exchanges, "
+                << Str(status.body, "entries_staged") << " library entries; proxy now MOCK\n";
+      return 0;
+    }
+    if (state == "failed") {
+      if (tty) std::cout << '\n';
+      return Fail("transition", id + " failed: " + Str(status.body, "error"));
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      if (tty) std::cout << '\n';
+      return Fail("transition", id + " still " + state + " after " + std::to_string(o.timeout_s) +
+                                    " s; check `gostly status`");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+int RunExportCommand(const CliOptions& o) {
+  if (o.format != "jsonl") {
+    return Fail("export", "unknown --format '" + o.format + "' (supported: jsonl)");
+  }
+  std::ofstream file;
+  if (!o.output.empty()) {
+    file.open(o.output, std::ios::trunc | std::ios::binary);
+    if (!file) return Fail("export", "cannot write " + o.output);
+  }
+  std::ostream& out = o.output.empty() ? std::cout : file;
+  std::string cursor;
+  std::size_t rows = 0;
+  for (;;) {
+    std::string target = "/v1/export?limit=500";
+    if (!o.service.empty()) target += "&service=" + UrlEncode(o.service);
+    if (!cursor.empty()) target += "&cursor=" + UrlEncode(cursor);
+    Reply page = Call(o, "GET", target);
+    if (!page.error.empty()) return Fail("export", page.error);
+    for (const auto& item : page.body.as_object().at("items").as_array()) {
+      // Sealed rows only: the API filters, and so does the client.
+      const json::value* sealed = item.as_object().if_contains("sealed");
+      if (sealed == nullptr || !sealed->is_bool() || !sealed->as_bool()) continue;
+      out << json::serialize(item.as_object().at("exchange")) << '\n';
+      ++rows;
+    }
+    cursor = Str(page.body, "next_cursor");
+    if (cursor.empty()) break;
+  }
+  out.flush();
+  if (!out) return Fail("export", "write failed");
+  if (!o.output.empty()) std::cerr << "exported " << rows << " sealed entries to " << o.output << '\n';
+  return 0;
+}
+
+}  // namespace gostly::apps

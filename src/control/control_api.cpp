@@ -1,0 +1,923 @@
+#include "control/control_api.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include "control/ids.hpp"
+#include "library/exchange.hpp"
+#include "library/uri_template.hpp"
+
+namespace gostly::control {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+// ---- request helpers ---------------------------------------------------------------------
+
+json::object ParseObject(const ApiRequest& request) {
+  if (request.body.empty()) {
+    throw ApiError(422, "invalid_json", "The request body is empty; send a JSON object.");
+  }
+  boost::system::error_code ec;
+  json::stream_parser parser;
+  std::size_t used = parser.write(request.body.data(), request.body.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    throw ApiError(422, "invalid_json",
+                   fmt::format("The body is not valid JSON ({} at byte {}).", ec.message(), used));
+  }
+  json::value v = parser.release();
+  if (!v.is_object()) throw ApiError(422, "invalid_json", "The body must be a JSON object.");
+  return std::move(v.as_object());
+}
+
+[[noreturn]] void FieldError(std::string_view field, std::string_view problem) {
+  throw ApiError(422, "invalid_field", fmt::format("Field '{}' {}.", field, problem));
+}
+
+std::string StringField(const json::object& o, std::string_view field, bool required,
+                        std::string fallback = {}) {
+  const json::value* v = o.if_contains(field);
+  if (v == nullptr || v->is_null()) {
+    if (required) FieldError(field, "is required");
+    return fallback;
+  }
+  if (!v->is_string()) FieldError(field, "must be a string");
+  return std::string(v->as_string());
+}
+
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+store::PageRequest PageOf(const ApiRequest& request) {
+  store::PageRequest page;
+  page.cursor = request.Query("cursor");
+  std::string limit = request.Query("limit");
+  if (!limit.empty()) {
+    char* end = nullptr;
+    long n = std::strtol(limit.c_str(), &end, 10);
+    if (end == limit.c_str() || *end != '\0' || n < 1 || n > 1000) {
+      throw ApiError(422, "invalid_parameter", "Query parameter 'limit' must be 1-1000.");
+    }
+    page.limit = static_cast<int>(n);
+  }
+  return page;
+}
+
+template <typename T, typename F>
+json::object PageJson(const store::Page<T>& page, F to_json) {
+  json::array items;
+  for (const auto& item : page.items) items.push_back(to_json(item));
+  json::object out{{"items", std::move(items)}};
+  out["next_cursor"] = page.next_cursor.empty() ? json::value(nullptr)
+                                                : json::value(page.next_cursor);
+  return out;
+}
+
+std::int64_t MockId(ApiRequest& request) {
+  const std::string& raw = request.params["id"];
+  char* end = nullptr;
+  long long id = std::strtoll(raw.c_str(), &end, 10);
+  if (end == raw.c_str() || *end != '\0' || id <= 0) {
+    throw ApiError(404, "not_found", "No mock " + raw + ".");
+  }
+  return id;
+}
+
+// ---- representations ---------------------------------------------------------------------
+
+json::value TimeOrNull(std::int64_t ms) {
+  return ms == 0 ? json::value(nullptr) : json::value(FormatMs(ms));
+}
+
+json::object ServiceJson(const store::ServiceRecord& s) {
+  json::array headers;
+  for (const auto& h : s.redact_headers) headers.emplace_back(h);
+  json::object o{{"id", s.id},
+                 {"upstream", s.upstream},
+                 {"redact_headers", std::move(headers)},
+                 {"repeat_policy", s.repeat_policy},
+                 {"created_at", TimeOrNull(s.created_at_ms)},
+                 {"updated_at", TimeOrNull(s.updated_at_ms)}};
+  o["host"] = s.host.empty() ? json::value(nullptr) : json::value(s.host);
+  o["path_prefix"] = s.path_prefix.empty() ? json::value(nullptr) : json::value(s.path_prefix);
+  o["mode"] = s.mode.empty() ? json::value(nullptr) : json::value(s.mode);
+  return o;
+}
+
+json::object MockJson(const store::LibraryEntry& e) {
+  boost::system::error_code ec;
+  json::value exchange = json::parse(e.exchange_json, ec);
+  if (ec) exchange = nullptr;
+  return json::object{{"id", e.id},
+                      {"service", e.service},
+                      {"method", e.method},
+                      {"uri", e.uri},
+                      {"uri_template", e.uri_template},
+                      {"match_key", e.match_key},
+                      {"seq", e.seq},
+                      {"status", e.status},
+                      {"source", e.source},
+                      {"sealed", e.scrubbed_at_ms.has_value()},
+                      {"scrubbed_at", TimeOrNull(e.scrubbed_at_ms.value_or(0))},
+                      {"created_at", TimeOrNull(e.created_at_ms)},
+                      {"updated_at", TimeOrNull(e.updated_at_ms)},
+                      {"exchange", std::move(exchange)}};
+}
+
+json::object JobJson(const store::TransitionJob& j) {
+  // Whole percent: JSON readers get an integer, not Boost's 5E-1.
+  std::int64_t percent = j.state == "succeeded" ? 100
+                         : j.total_bytes > 0    ? std::min<std::int64_t>(
+                                                   99, j.read_bytes * 100 / j.total_bytes)
+                                                : 0;
+  json::object o{{"job_id", j.id},
+                 {"state", j.state},
+                 {"previous_mode", j.previous_mode},
+                 {"progress_percent", percent},
+                 {"total_bytes", j.total_bytes},
+                 {"read_bytes", j.read_bytes},
+                 {"exchanges_read", j.exchanges_read},
+                 {"entries_staged", j.entries_staged},
+                 {"entries_skipped", j.entries_skipped},
+                 {"created_at", TimeOrNull(j.created_at_ms)},
+                 {"updated_at", TimeOrNull(j.updated_at_ms)},
+                 {"finished_at", TimeOrNull(j.finished_at_ms)}};
+  o["error"] = j.error.empty() ? json::value(nullptr) : json::value(j.error);
+  return o;
+}
+
+json::object ApiKeyJson(const store::ApiKeyRecord& k) {
+  json::object o{{"id", k.id},
+                 {"name", k.name},
+                 {"prefix", k.prefix},
+                 {"role", k.role},
+                 {"created_at", TimeOrNull(k.created_at_ms)}};
+  o["revoked_at"] = TimeOrNull(k.revoked_at_ms.value_or(0));
+  return o;
+}
+
+json::object AuditJson(const store::AuditEvent& a) {
+  boost::system::error_code ec;
+  json::value detail = json::parse(a.detail_json, ec);
+  if (ec) detail = json::object{};
+  return json::object{{"id", a.id},
+                      {"at", TimeOrNull(a.at_ms)},
+                      {"actor", a.actor},
+                      {"action", a.action},
+                      {"target", a.target},
+                      {"detail", std::move(detail)}};
+}
+
+json::object ExchangeRequestJson(const library::Exchange& ex) {
+  json::object o{{"service", ex.service}, {"method", ex.method}, {"uri", ex.uri}};
+  if (!ex.request_body.empty()) o["request_body"] = ex.request_body;
+  o["request_body_encoding"] = "text";
+  return o;
+}
+
+// The library record the proxy appends for a store row (POST /ghost/mocks accepts the
+// JSON Lines record form).
+json::value RecordForProxy(const store::LibraryEntry& entry) {
+  json::value v = json::parse(entry.exchange_json);
+  // A fresh manual session makes the edit win over what LEARN recorded for the key.
+  v.as_object().erase("recording_session_id");
+  return v;
+}
+
+// ---- schemas for the OpenAPI document ----------------------------------------------------
+
+json::value Schema(std::string_view text) { return json::parse(text); }
+
+const char* const kModeSchema =
+    R"({"type":"object","required":["mode"],"properties":{"mode":{"type":"string","enum":["learn","mock","passthrough","LEARN","MOCK","PASSTHROUGH"]}}})";
+const char* const kServiceSchema =
+    R"({"type":"object","required":["id"],"properties":{"id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"host":{"type":"string"},"path_prefix":{"type":"string"},"upstream":{"type":"string"},"mode":{"type":"string","enum":["LEARN","MOCK","PASSTHROUGH"]},"redact_headers":{"type":"array","items":{"type":"string"}},"repeat_policy":{"type":"string","enum":["sequence","cycle","first","last"]}}})";
+const char* const kMockSchema =
+    R"({"type":"object","required":["method","uri","status"],"properties":{"service":{"type":"string"},"method":{"type":"string"},"uri":{"type":"string"},"status":{"type":"integer"},"request_headers":{"type":"object"},"request_body":{},"response_headers":{"type":"object"},"response_body":{}}})";
+const char* const kMockEditSchema =
+    R"({"type":"object","properties":{"method":{"type":"string"},"uri":{"type":"string"},"status":{"type":"integer"},"request_headers":{"type":"object"},"request_body":{},"response_headers":{"type":"object"},"response_body":{}}})";
+const char* const kApiKeySchema =
+    R"({"type":"object","required":["name"],"properties":{"name":{"type":"string"},"role":{"type":"string","enum":["admin","editor","viewer"]}}})";
+
+bool RoleAllows(const std::string& role, Access access) {
+  switch (access) {
+    case Access::kPublic:
+    case Access::kViewer: return role == "viewer" || role == "editor" || role == "admin";
+    case Access::kEditor: return role == "editor" || role == "admin";
+    case Access::kAdmin: return role == "admin";
+  }
+  return false;
+}
+
+bool ValidServiceId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+// Applies the API's body conventions to a record: a JSON value is embedded, a string is
+// text, unless the caller declared the encoding.
+void NormaliseBodies(json::object& o) {
+  for (std::string_view f : {"request_body", "response_body"}) {
+    std::string enc = std::string(f) + "_encoding";
+    if (o.contains(f) && !o.contains(enc)) o[enc] = o.at(f).is_string() ? "text" : "json";
+  }
+}
+
+}  // namespace
+
+ControlApi::ControlApi(ControlApiOptions options, store::Store& store, const ProxyLink& link,
+                       TransitionRunner& transitions, TransitionRunner::ScrubberFor scrubber)
+    : options_(std::move(options)),
+      store_(store),
+      link_(link),
+      transitions_(transitions),
+      scrubber_(std::move(scrubber)) {
+  Register();
+}
+
+namespace {
+
+Operation Op(std::string method, std::string pattern, std::string summary, Access access,
+             int success_status = 200) {
+  Operation op;
+  op.method = std::move(method);
+  op.pattern = std::move(pattern);
+  op.summary = std::move(summary);
+  op.access = access;
+  op.success_status = success_status;
+  return op;
+}
+
+Operation WithBody(Operation op, const char* schema) {
+  op.request_schema = Schema(schema);
+  return op;
+}
+
+Operation Paginated(Operation op, std::vector<std::string> query_params = {}) {
+  op.paginated = true;
+  op.query_params = std::move(query_params);
+  return op;
+}
+
+}  // namespace
+
+void ControlApi::Register() {
+  auto bind = [this](ApiResponse (ControlApi::*fn)(ApiRequest&)) {
+    return [this, fn](ApiRequest& r) { return (this->*fn)(r); };
+  };
+  const Access viewer = Access::kViewer;
+  const Access editor = Access::kEditor;
+  const Access admin = Access::kAdmin;
+  router_.Add(Op("GET", "/healthz", "Liveness and store reachability", Access::kPublic),
+              bind(&ControlApi::Health));
+  router_.Add(Op("GET", "/v1/openapi.json", "This document", Access::kPublic), [this](ApiRequest&) {
+    return JsonResponse(200, router_.OpenApi("Gostly control plane", options_.version));
+  });
+  router_.Add(Op("GET", "/v1/mode", "The proxy's current mode", viewer), bind(&ControlApi::GetMode));
+  router_.Add(WithBody(Op("POST", "/v1/mode", "Set the proxy's mode (persisted, audited)", editor),
+                       kModeSchema),
+              bind(&ControlApi::SetMode));
+  router_.Add(Paginated(Op("GET", "/v1/services", "List services", viewer)),
+              bind(&ControlApi::ListServices));
+  router_.Add(WithBody(Op("POST", "/v1/services",
+                          "Create or replace a service; pushed to the proxy", editor, 201),
+                       kServiceSchema),
+              [this](ApiRequest& r) { return PutService(r, true); });
+  router_.Add(Op("GET", "/v1/services/{id}", "Get a service", viewer), bind(&ControlApi::GetService));
+  router_.Add(WithBody(Op("PUT", "/v1/services/{id}", "Replace a service; pushed to the proxy",
+                          editor),
+                       kServiceSchema),
+              [this](ApiRequest& r) { return PutService(r, false); });
+  router_.Add(Op("DELETE", "/v1/services/{id}", "Delete a service; pushed to the proxy", editor),
+              bind(&ControlApi::DeleteService));
+  router_.Add(Paginated(Op("GET", "/v1/mocks", "List library entries", viewer),
+                        {"service", "method", "uri", "status", "sealed"}),
+              bind(&ControlApi::ListMocks));
+  router_.Add(WithBody(Op("POST", "/v1/mocks",
+                          "Add a library entry (scrubbed, sealed, served by the proxy)", editor,
+                          201),
+                       kMockSchema),
+              bind(&ControlApi::CreateMock));
+  router_.Add(Op("GET", "/v1/mocks/{id}", "Get a library entry", viewer), bind(&ControlApi::GetMock));
+  router_.Add(WithBody(Op("PUT", "/v1/mocks/{id}", "Edit a library entry; the proxy serves the edit",
+                          editor),
+                       kMockEditSchema),
+              bind(&ControlApi::EditMock));
+  router_.Add(Op("DELETE", "/v1/mocks/{id}", "Delete a library entry; the proxy stops serving it",
+                 editor),
+              bind(&ControlApi::DeleteMock));
+  router_.Add(Paginated(Op("GET", "/v1/traffic", "Recorded traffic (scrubbed on the way out)",
+                           viewer),
+                        {"service"}),
+              bind(&ControlApi::ListTraffic));
+  router_.Add(Paginated(Op("GET", "/v1/unmatched", "Requests MOCK could not answer, with counts",
+                           viewer)),
+              bind(&ControlApi::ListUnmatched));
+  router_.Add(Paginated(Op("GET", "/v1/audit", "The audit log, newest first", viewer)),
+              bind(&ControlApi::ListAudit));
+  router_.Add(Paginated(Op("GET", "/v1/api-keys", "List API keys (never the keys themselves)",
+                           admin)),
+              bind(&ControlApi::ListApiKeys));
+  router_.Add(WithBody(Op("POST", "/v1/api-keys", "Issue an API key; the raw key is shown once",
+                          admin, 201),
+                       kApiKeySchema),
+              bind(&ControlApi::CreateApiKey));
+  router_.Add(Op("DELETE", "/v1/api-keys/{id}", "Revoke an API key", admin),
+              bind(&ControlApi::RevokeApiKey));
+  router_.Add(Op("POST", "/v1/transition/start", "Start a LEARN to MOCK transition", editor, 202),
+              bind(&ControlApi::StartTransition));
+  router_.Add(Op("GET", "/v1/transition/{id}/status", "A transition's state and progress", viewer),
+              bind(&ControlApi::TransitionStatus));
+  router_.Add(Paginated(Op("GET", "/v1/transition/jobs", "Transitions, newest first", viewer)),
+              bind(&ControlApi::ListJobs));
+  router_.Add(Paginated(Op("GET", "/v1/export", "Sealed library entries only, for export", viewer),
+                        {"service"}),
+              bind(&ControlApi::Export));
+}
+
+void ControlApi::Authenticate(ApiRequest& request, Access access) const {
+  request.tenant = store::kDefaultTenant;
+  if (access == Access::kPublic) {
+    request.actor = "anonymous";
+    return;
+  }
+  const std::string key = request.Header("x-api-key");
+  if (key.empty()) {
+    if (!options_.bootstrap_api_key.empty()) {
+      throw ApiError(401, "unauthorized", "Send an API key in X-API-Key.");
+    }
+    request.actor = "anonymous";
+    request.role = "admin";
+    return;
+  }
+  const std::string& boot = options_.bootstrap_api_key;
+  // Constant-time: compare digests of equal length, so neither content nor length leaks.
+  if (!boot.empty()) {
+    const std::string a = Sha256Hex(key);
+    const std::string b = Sha256Hex(boot);
+    if (CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0) {
+      request.actor = "bootstrap-key";
+      request.role = "admin";
+      return;
+    }
+  }
+  auto found = store_.FindApiKey(Sha256Hex(key));
+  if (!found) {
+    if (found.error_code() == common::ErrorCode::kUnavailable) ThrowStoreError(found.error_value());
+    throw ApiError(401, "unauthorized", "The API key in X-API-Key is not valid.");
+  }
+  const auto& [tenant, record] = found.value();
+  if (record.revoked_at_ms) throw ApiError(401, "unauthorized", "This API key was revoked.");
+  request.tenant = tenant;
+  request.actor = record.id;
+  request.role = record.role;
+  if (!RoleAllows(request.role, access)) {
+    throw ApiError(403, "forbidden",
+                   fmt::format("This API key's role ({}) may not do this.", request.role));
+  }
+}
+
+ApiResponse ControlApi::Handle(ApiRequest& request) {
+  auto match = router_.Find(request);
+  if (match.operation == nullptr) {
+    if (match.path_known) {
+      throw ApiError(405, "method_not_allowed",
+                     fmt::format("{} is not allowed on {}.", request.method, request.path));
+    }
+    throw ApiError(404, "not_found", fmt::format("No endpoint {} {}; see /v1/openapi.json.",
+                                                 request.method, request.path));
+  }
+  Authenticate(request, match.operation->access);
+
+  const std::string idem_key = request.Header("idempotency-key");
+  if (request.method != "POST" || idem_key.empty()) return (*match.handler)(request);
+
+  if (idem_key.size() > 255) {
+    throw ApiError(422, "invalid_header", "Idempotency-Key must be at most 255 characters.");
+  }
+  const std::string fingerprint =
+      Sha256Hex(request.method + '\n' + request.path + '\n' + request.body);
+  auto stored = Unwrap(store_.GetIdempotent(request.tenant, idem_key));
+  if (stored) {
+    if (stored->request_sha256 != fingerprint) {
+      throw ApiError(422, "idempotency_key_reused",
+                     "This Idempotency-Key was used for a different request.");
+    }
+    ApiResponse replay;
+    replay.status = stored->status;
+    replay.body = stored->body;
+    replay.headers.emplace_back("Idempotent-Replayed", "true");
+    return replay;
+  }
+  ApiResponse response;
+  try {
+    response = (*match.handler)(request);
+  } catch (const ApiError& e) {
+    response = ErrorResponse(e.status(), e.error_code(), e.what());
+  }
+  if (response.status < 500) {
+    store::IdempotentResponse record;
+    record.key = idem_key;
+    record.request_sha256 = fingerprint;
+    record.status = response.status;
+    record.body = response.body;
+    // A concurrent duplicate may have stored it first; either answer is the same request's.
+    (void)store_.PutIdempotent(request.tenant, record);
+  }
+  return response;
+}
+
+void ControlApi::Audit(const ApiRequest& request, std::string action, std::string target,
+                       std::string detail_json) {
+  store::AuditEvent event;
+  event.actor = request.actor;
+  event.action = std::move(action);
+  event.target = std::move(target);
+  event.detail_json = std::move(detail_json);
+  auto appended = store_.AppendAudit(request.tenant, event);
+  if (!appended) spdlog::error("audit: could not record {}: {}", event.action, appended.error());
+}
+
+// ---- health and mode ---------------------------------------------------------------------
+
+ApiResponse ControlApi::Health(ApiRequest&) {
+  auto ping = store_.Ping();
+  auto mode = link_.GetMode();
+  json::object body{{"store", store_.Backend()}, {"store_ok", ping.ok()},
+                    {"proxy_ok", mode.ok()}};
+  body["proxy_mode"] = mode ? json::value(*mode) : json::value(nullptr);
+  if (!ping) {
+    body["status"] = "degraded";
+    body["detail"] = "The database is unavailable: " + ping.error();
+    body["error_code"] = "store_unavailable";
+    return JsonResponse(503, body);
+  }
+  body["status"] = "ok";
+  return JsonResponse(200, body);
+}
+
+ApiResponse ControlApi::GetMode(ApiRequest&) {
+  auto mode = link_.GetMode();
+  if (!mode) throw ApiError(503, "proxy_unavailable", mode.error());
+  return JsonResponse(200, json::object{{"mode", *mode}});
+}
+
+ApiResponse ControlApi::SetMode(ApiRequest& request) {
+  json::object body = ParseObject(request);
+  std::string mode = Upper(StringField(body, "mode", true));
+  if (mode != "LEARN" && mode != "MOCK" && mode != "PASSTHROUGH") {
+    FieldError("mode", "must be one of learn, mock, passthrough");
+  }
+  auto previous = link_.SetMode(mode);
+  if (!previous) throw ApiError(503, "proxy_unavailable", previous.error());
+  Audit(request, "mode.set", mode, json::serialize(json::object{{"previous", *previous}}));
+  return JsonResponse(200, json::object{{"mode", mode}, {"previous", *previous}});
+}
+
+// ---- services ----------------------------------------------------------------------------
+
+ApiResponse ControlApi::ListServices(ApiRequest& request) {
+  auto page = Unwrap(store_.ListServices(request.tenant, PageOf(request)));
+  return JsonResponse(200, PageJson(page, ServiceJson));
+}
+
+ApiResponse ControlApi::GetService(ApiRequest& request) {
+  return JsonResponse(200, ServiceJson(Unwrap(store_.GetService(request.tenant,
+                                                                 request.params["id"]))));
+}
+
+ApiResponse ControlApi::PutService(ApiRequest& request, bool create) {
+  json::object body = ParseObject(request);
+  store::ServiceRecord s;
+  s.id = create ? StringField(body, "id", true) : request.params["id"];
+  if (!create && body.contains("id") && StringField(body, "id", false) != s.id) {
+    FieldError("id", "must match the id in the path");
+  }
+  if (!ValidServiceId(s.id)) FieldError("id", "must be 1-64 characters of A-Z a-z 0-9 . _ -");
+  s.host = StringField(body, "host", false);
+  s.path_prefix = StringField(body, "path_prefix", false);
+  if (s.host.empty() && s.path_prefix.empty()) {
+    FieldError("host", "or 'path_prefix' is required (the routing rule)");
+  }
+  if (!s.path_prefix.empty() && s.path_prefix.front() != '/') {
+    FieldError("path_prefix", "must start with '/'");
+  }
+  s.upstream = StringField(body, "upstream", false);
+  if (!s.upstream.empty() && s.upstream.rfind("http://", 0) != 0 &&
+      s.upstream.rfind("https://", 0) != 0) {
+    FieldError("upstream", "must be an http:// or https:// URL");
+  }
+  s.mode = Upper(StringField(body, "mode", false));
+  if (!s.mode.empty() && s.mode != "LEARN" && s.mode != "MOCK" && s.mode != "PASSTHROUGH") {
+    FieldError("mode", "must be one of LEARN, MOCK, PASSTHROUGH or null");
+  }
+  s.repeat_policy = StringField(body, "repeat_policy", false, "sequence");
+  if (s.repeat_policy != "sequence" && s.repeat_policy != "cycle" && s.repeat_policy != "first" &&
+      s.repeat_policy != "last") {
+    FieldError("repeat_policy", "must be one of sequence, cycle, first, last");
+  }
+  if (const json::value* h = body.if_contains("redact_headers"); h && !h->is_null()) {
+    if (!h->is_array()) FieldError("redact_headers", "must be an array of header names");
+    for (const auto& name : h->as_array()) {
+      if (!name.is_string() || name.as_string().empty()) {
+        FieldError("redact_headers", "must be an array of header names");
+      }
+      s.redact_headers.emplace_back(name.as_string());
+    }
+  }
+  auto saved = Unwrap(store_.UpsertService(request.tenant, s));
+  Audit(request, "service.upsert", s.id, json::serialize(ServiceJson(saved)));
+  auto pushed = PushRoutes(request.tenant);
+  json::object out = ServiceJson(saved);
+  out["pushed_to_proxy"] = pushed.ok();
+  if (!pushed) out["push_error"] = pushed.error();
+  return JsonResponse(create ? 201 : 200, out);
+}
+
+ApiResponse ControlApi::DeleteService(ApiRequest& request) {
+  const std::string id = request.params["id"];
+  auto deleted = store_.DeleteService(request.tenant, id);
+  if (!deleted) ThrowStoreError(deleted.error_value());
+  Audit(request, "service.delete", id);
+  auto pushed = PushRoutes(request.tenant);
+  json::object out{{"deleted", id}, {"pushed_to_proxy", pushed.ok()}};
+  if (!pushed) out["push_error"] = pushed.error();
+  return JsonResponse(200, out);
+}
+
+common::Status ControlApi::PushRoutes(const std::string& tenant) {
+  json::array routes;
+  store::PageRequest page;
+  page.limit = 1000;
+  for (;;) {
+    auto services = store_.ListServices(tenant, page);
+    if (!services) return services.error_value();
+    for (const auto& s : services->items) {
+      json::object r{{"service", s.id}, {"repeat_policy", s.repeat_policy}};
+      if (!s.host.empty()) r["host"] = s.host;
+      if (!s.path_prefix.empty()) r["path_prefix"] = s.path_prefix;
+      if (!s.upstream.empty()) r["upstream"] = s.upstream;
+      if (!s.mode.empty()) r["mode"] = s.mode;
+      json::array headers;
+      for (const auto& h : s.redact_headers) headers.emplace_back(h);
+      r["redact_headers"] = std::move(headers);
+      routes.push_back(std::move(r));
+    }
+    if (services->next_cursor.empty()) break;
+    page.cursor = services->next_cursor;
+  }
+  return link_.PushRoutes(json::object{{"routes", std::move(routes)}});
+}
+
+// ---- mocks -------------------------------------------------------------------------------
+
+ApiResponse ControlApi::ListMocks(ApiRequest& request) {
+  store::LibraryFilter filter;
+  filter.service = request.Query("service");
+  filter.method = Upper(request.Query("method"));
+  filter.uri_contains = request.Query("uri");
+  std::string status = request.Query("status");
+  if (!status.empty()) {
+    filter.status = std::atoi(status.c_str());
+    if (filter.status < 100 || filter.status > 999) {
+      throw ApiError(422, "invalid_parameter", "Query parameter 'status' must be 100-999.");
+    }
+  }
+  filter.sealed_only = request.Query("sealed") == "true";
+  auto page = Unwrap(store_.ListEntries(request.tenant, filter, PageOf(request)));
+  return JsonResponse(200, PageJson(page, MockJson));
+}
+
+ApiResponse ControlApi::GetMock(ApiRequest& request) {
+  return JsonResponse(200, MockJson(Unwrap(store_.GetEntry(request.tenant, MockId(request)))));
+}
+
+namespace {
+
+// Validates a record and turns it into a scrubbed, sealed library entry.
+store::LibraryEntry EntryFromRecord(json::object record, const scrub::Scrubber& scrubber,
+                                    std::string source, library::Exchange* scrubbed_out) {
+  if (!record.contains("timestamp")) record["timestamp"] = FormatMs(NowMs());
+  if (!record.contains("recording_session_id")) {
+    record["recording_session_id"] = "manual-" + FormatMs(NowMs());
+  }
+  NormaliseBodies(record);
+  auto ex = library::DecodeExchangeLine(json::serialize(record));
+  if (!ex) throw ApiError(422, "invalid_mock", "The mock is not valid: " + ex.error() + ".");
+  if (ex->deleted) FieldError("deleted", "cannot be set through this endpoint");
+  scrubber.ScrubExchange(*ex);
+  store::LibraryEntry entry;
+  entry.service = ex->service;
+  entry.method = ex->method;
+  entry.uri = ex->uri;
+  entry.uri_template = library::TemplatePath(ex->uri);
+  entry.match_key = fmt::format("{} {} {:016x}", ex->method, library::NormalizeTarget(ex->uri),
+                                common::BodyHash(ex->request_body));
+  entry.seq = 0;
+  entry.status = ex->status;
+  entry.exchange_json = library::EncodeExchangeLine(*ex);
+  if (!entry.exchange_json.empty() && entry.exchange_json.back() == '\n') {
+    entry.exchange_json.pop_back();
+  }
+  entry.source = std::move(source);
+  entry.scrubbed_at_ms = NowMs();
+  if (scrubbed_out) *scrubbed_out = std::move(ex).value();
+  return entry;
+}
+
+}  // namespace
+
+ApiResponse ControlApi::CreateMock(ApiRequest& request) {
+  json::object body = ParseObject(request);
+  if (!body.contains("service")) body["service"] = "default";
+  if (!ValidServiceId(StringField(body, "service", true))) {
+    FieldError("service", "must be 1-64 characters of A-Z a-z 0-9 . _ -");
+  }
+  store::LibraryEntry entry =
+      EntryFromRecord(std::move(body), scrubber_(request.tenant), "api", nullptr);
+  auto stored = Unwrap(store_.UpsertEntries(request.tenant, {entry}));
+  if (stored.empty()) throw ApiError(500, "internal_error", "The store returned no row.");
+  Audit(request, "mock.create", std::to_string(stored[0].id));
+  auto pushed = link_.AddMocks(json::array{RecordForProxy(stored[0])});
+  json::object out = MockJson(stored[0]);
+  out["pushed_to_proxy"] = pushed.ok();
+  if (!pushed) out["push_error"] = pushed.error();
+  return JsonResponse(201, out);
+}
+
+ApiResponse ControlApi::EditMock(ApiRequest& request) {
+  const std::int64_t id = MockId(request);
+  json::object edit = ParseObject(request);
+  store::LibraryEntry current = Unwrap(store_.GetEntry(request.tenant, id));
+  json::value record_value = json::parse(current.exchange_json);
+  json::object& record = record_value.as_object();
+  static const std::set<std::string> kEditable = {
+      "method", "uri", "status", "request_headers", "request_body", "request_body_encoding",
+      "response_headers", "response_body", "response_body_encoding", "latency_ms"};
+  for (const auto& [key, value] : edit) {
+    std::string k(key);
+    if (!kEditable.count(k)) {
+      FieldError(k, "cannot be edited (editable: method, uri, status, request_headers, "
+                    "request_body, response_headers, response_body, latency_ms)");
+    }
+    record[k] = value;
+    // A new body without a declared encoding follows the API convention.
+    if (k == "request_body" && !edit.contains("request_body_encoding")) {
+      record.erase("request_body_encoding");
+    }
+    if (k == "response_body" && !edit.contains("response_body_encoding")) {
+      record.erase("response_body_encoding");
+    }
+  }
+  record.erase("recording_session_id");
+  library::Exchange before;
+  {
+    auto decoded = library::DecodeExchangeLine(current.exchange_json);
+    if (decoded) before = std::move(decoded).value();
+  }
+  store::LibraryEntry entry =
+      EntryFromRecord(std::move(record), scrubber_(request.tenant), current.source, nullptr);
+  entry.id = id;
+  entry.seq = entry.match_key == current.match_key ? current.seq : 0;
+  auto updated = Unwrap(store_.UpdateEntry(request.tenant, entry));
+  Audit(request, "mock.edit", std::to_string(id));
+
+  // The proxy serves the edit: a fresh record wins over LEARN's for its key; a changed key
+  // also retires the old one.
+  common::Status pushed = common::OkStatus();
+  if (updated.match_key != current.match_key && !before.method.empty()) {
+    pushed = link_.DeleteMocks(json::array{ExchangeRequestJson(before)});
+  }
+  if (pushed) pushed = link_.AddMocks(json::array{RecordForProxy(updated)});
+  json::object out = MockJson(updated);
+  out["pushed_to_proxy"] = pushed.ok();
+  if (!pushed) out["push_error"] = pushed.error();
+  return JsonResponse(200, out);
+}
+
+ApiResponse ControlApi::DeleteMock(ApiRequest& request) {
+  const std::int64_t id = MockId(request);
+  store::LibraryEntry current = Unwrap(store_.GetEntry(request.tenant, id));
+  auto deleted = store_.DeleteEntry(request.tenant, id);
+  if (!deleted) ThrowStoreError(deleted.error_value());
+  Audit(request, "mock.delete", std::to_string(id));
+  common::Status pushed = common::OkStatus();
+  auto decoded = library::DecodeExchangeLine(current.exchange_json);
+  if (decoded) pushed = link_.DeleteMocks(json::array{ExchangeRequestJson(*decoded)});
+  json::object out{{"deleted", id}, {"pushed_to_proxy", pushed.ok()}};
+  if (!pushed) out["push_error"] = pushed.error();
+  return JsonResponse(200, out);
+}
+
+// ---- traffic, unmatched, audit -------------------------------------------------------------
+
+ApiResponse ControlApi::ListTraffic(ApiRequest& request) {
+  // Cursor: "<file name>:<byte offset>"; files in name order.
+  const std::string service = request.Query("service");
+  const store::PageRequest page = PageOf(request);
+  std::string cursor_file;
+  std::int64_t cursor_offset = 0;
+  if (!page.cursor.empty()) {
+    std::size_t colon = page.cursor.rfind(':');
+    if (colon == std::string::npos) throw ApiError(422, "invalid_parameter", "Bad cursor.");
+    cursor_file = page.cursor.substr(0, colon);
+    cursor_offset = std::atoll(page.cursor.c_str() + colon + 1);
+  }
+  std::vector<fs::path> files;
+  std::error_code ec;
+  const fs::path dir = options_.data_dir / "traffic";
+  if (fs::exists(dir, ec)) {
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->path().extension() != ".jsonl") continue;
+      if (!service.empty() && it->path().stem() != service) continue;
+      files.push_back(it->path());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  const scrub::Scrubber& scrubber = scrubber_(request.tenant);
+  json::array items;
+  std::string next;
+  for (const auto& file : files) {
+    const std::string name = file.filename().string();
+    if (!cursor_file.empty() && name < cursor_file) continue;
+    std::int64_t offset = name == cursor_file ? cursor_offset : 0;
+    std::ifstream in(file, std::ios::binary);
+    if (!in) continue;
+    in.seekg(offset);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (in.eof()) break;  // no '\n': a write in progress or a torn line
+      std::int64_t line_start = offset;
+      offset += static_cast<std::int64_t>(line.size()) + 1;
+      if (static_cast<int>(items.size()) >= page.limit) {
+        next = name + ":" + std::to_string(line_start);
+        break;
+      }
+      auto ex = library::DecodeExchangeLine(line);
+      if (!ex) continue;
+      scrubber.ScrubExchange(*ex);
+      std::string encoded = library::EncodeExchangeLine(*ex);
+      items.push_back(json::parse(encoded));
+    }
+    if (!next.empty()) break;
+  }
+  json::object out{{"items", std::move(items)}};
+  out["next_cursor"] = next.empty() ? json::value(nullptr) : json::value(next);
+  return JsonResponse(200, out);
+}
+
+common::Status ControlApi::SyncUnmatched(const std::string& tenant) {
+  auto items = link_.Unmatched(1000);
+  if (!items) return items.error_value();
+  std::vector<store::UnmatchedRequest> deltas;
+  const std::int64_t now = NowMs();
+  {
+    std::lock_guard lock(unmatched_mu_);
+    for (const auto& item : *items) {
+      if (!item.is_object()) continue;
+      const auto& o = item.as_object();
+      auto str = [&](std::string_view k) {
+        const json::value* v = o.if_contains(k);
+        return v && v->is_string() ? std::string(v->as_string()) : std::string();
+      };
+      const json::value* c = o.if_contains("count");
+      std::int64_t count = c && c->is_number() ? c->to_number<std::int64_t>() : 0;
+      std::string key = tenant + '\n' + str("service") + '\n' + str("method") + '\n' + str("uri");
+      std::int64_t& seen = unmatched_seen_[key];
+      // The proxy's counts restart with the proxy: a smaller count is all new.
+      std::int64_t delta = count >= seen ? count - seen : count;
+      seen = count;
+      if (delta <= 0) continue;
+      store::UnmatchedRequest u;
+      u.service = str("service");
+      u.method = str("method");
+      u.uri = str("uri");
+      u.count = delta;
+      u.first_seen_ms = now;
+      u.last_seen_ms = now;
+      deltas.push_back(std::move(u));
+    }
+  }
+  if (deltas.empty()) return common::OkStatus();
+  return store_.RecordUnmatched(tenant, deltas);
+}
+
+ApiResponse ControlApi::ListUnmatched(ApiRequest& request) {
+  auto synced = SyncUnmatched(request.tenant);
+  if (!synced) spdlog::debug("unmatched: sync skipped: {}", synced.error());
+  auto page = Unwrap(store_.ListUnmatched(request.tenant, PageOf(request)));
+  return JsonResponse(200, PageJson(page, [](const store::UnmatchedRequest& u) {
+                        return json::object{{"service", u.service},
+                                            {"method", u.method},
+                                            {"uri", u.uri},
+                                            {"count", u.count},
+                                            {"first_seen", TimeOrNull(u.first_seen_ms)},
+                                            {"last_seen", TimeOrNull(u.last_seen_ms)}};
+                      }));
+}
+
+ApiResponse ControlApi::ListAudit(ApiRequest& request) {
+  auto page = Unwrap(store_.ListAudit(request.tenant, PageOf(request)));
+  return JsonResponse(200, PageJson(page, AuditJson));
+}
+
+// ---- API keys ----------------------------------------------------------------------------
+
+ApiResponse ControlApi::ListApiKeys(ApiRequest& request) {
+  auto page = Unwrap(store_.ListApiKeys(request.tenant, PageOf(request)));
+  return JsonResponse(200, PageJson(page, ApiKeyJson));
+}
+
+ApiResponse ControlApi::CreateApiKey(ApiRequest& request) {
+  json::object body = ParseObject(request);
+  store::ApiKeyRecord key;
+  key.name = StringField(body, "name", true);
+  if (key.name.empty() || key.name.size() > 128) FieldError("name", "must be 1-128 characters");
+  key.role = StringField(body, "role", false, "editor");
+  if (key.role != "admin" && key.role != "editor" && key.role != "viewer") {
+    FieldError("role", "must be one of admin, editor, viewer");
+  }
+  const std::string raw = NewApiKeySecret();
+  key.id = NewId("key_");
+  key.prefix = raw.substr(0, 8);
+  key.key_sha256 = Sha256Hex(raw);
+  auto stored = Unwrap(store_.CreateApiKey(request.tenant, key));
+  Audit(request, "api_key.create", stored.id,
+        json::serialize(json::object{{"name", stored.name}, {"role", stored.role}}));
+  json::object out = ApiKeyJson(stored);
+  out["key"] = raw;
+  out["note"] = "Store this key now: it is not shown again.";
+  return JsonResponse(201, out);
+}
+
+ApiResponse ControlApi::RevokeApiKey(ApiRequest& request) {
+  const std::string id = request.params["id"];
+  auto revoked = store_.RevokeApiKey(request.tenant, id);
+  if (!revoked) ThrowStoreError(revoked.error_value());
+  Audit(request, "api_key.revoke", id);
+  return JsonResponse(200, json::object{{"revoked", id}});
+}
+
+// ---- transitions and export --------------------------------------------------------------
+
+ApiResponse ControlApi::StartTransition(ApiRequest& request) {
+  auto job = transitions_.Start(request.tenant, request.actor);
+  if (!job) {
+    if (job.error_code() == common::ErrorCode::kUnavailable &&
+        job.error().find("proxy") != std::string::npos) {
+      throw ApiError(503, "proxy_unavailable", job.error());
+    }
+    ThrowStoreError(job.error_value());
+  }
+  json::object out = JobJson(*job);
+  out["status_url"] = "/v1/transition/" + job->id + "/status";
+  return JsonResponse(202, out);
+}
+
+ApiResponse ControlApi::TransitionStatus(ApiRequest& request) {
+  store::TransitionJob job = Unwrap(store_.GetJob(request.tenant, request.params["id"]));
+  // Stored as finished but still switching the proxy's mode: not final yet.
+  if (job.state != "running" && job.state != "pending" && transitions_.ActiveJob() == job.id) {
+    job.state = "running";
+  }
+  return JsonResponse(200, JobJson(job));
+}
+
+ApiResponse ControlApi::ListJobs(ApiRequest& request) {
+  auto page = Unwrap(store_.ListJobs(request.tenant, PageOf(request)));
+  return JsonResponse(200, PageJson(page, JobJson));
+}
+
+ApiResponse ControlApi::Export(ApiRequest& request) {
+  store::LibraryFilter filter;
+  filter.service = request.Query("service");
+  filter.sealed_only = true;
+  auto page = Unwrap(store_.ListEntries(request.tenant, filter, PageOf(request)));
+  json::array items;
+  for (const auto& e : page.items) {
+    // Defence in depth: the filter already asked the database for sealed rows only.
+    if (!e.scrubbed_at_ms) continue;
+    items.push_back(MockJson(e));
+  }
+  json::object out{{"items", std::move(items)}};
+  out["next_cursor"] = page.next_cursor.empty() ? json::value(nullptr)
+                                                : json::value(page.next_cursor);
+  Audit(request, "library.export", filter.service.empty() ? "*" : filter.service,
+        json::serialize(json::object{{"rows", out["items"].as_array().size()}}));
+  return JsonResponse(200, out);
+}
+
+}  // namespace gostly::control
