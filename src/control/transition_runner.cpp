@@ -5,8 +5,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <map>
 #include <unordered_map>
@@ -154,9 +157,15 @@ void TransitionRunner::Run(std::string tenant, store::TransitionJob job, std::st
   if (!result) detail["error"] = result.error();
   event.detail_json = json::serialize(detail);
   (void)store_.AppendAudit(tenant, event);
-  std::lock_guard lock(mu_);
-  running_ = false;
-  active_job_.clear();
+  {
+    // The job's state is final from here; a new transition may start.
+    std::lock_guard lock(mu_);
+    running_ = false;
+    active_job_.clear();
+  }
+  // Garbage collection of the staging copy, off the job's critical path.
+  auto purged = store_.PurgeStaging(tenant, job.id);
+  if (!purged) spdlog::warn("transition {}: staging not purged yet: {}", job.id, purged.error());
 }
 
 std::string TransitionRunner::ActiveJob() const {
@@ -165,6 +174,7 @@ std::string TransitionRunner::ActiveJob() const {
 }
 
 common::Status TransitionRunner::Work(const std::string& tenant, store::TransitionJob& job) {
+  const auto started_at = std::chrono::steady_clock::now();
   const scrub::Scrubber& scrubber = scrubber_(tenant);
   auto committed = store_.CommittedOffsets(tenant);
   if (!committed) return committed.error_value();
@@ -209,20 +219,72 @@ common::Status TransitionRunner::Work(const std::string& tenant, store::Transiti
   store::BatchProgress staged_so_far;
   std::vector<store::LibraryEntry> batch;
   std::map<std::tuple<std::string, std::string, int>, std::size_t> in_batch;
-  std::vector<store::TrafficOffset> batch_offsets;
+
+  // Staging runs on its own thread, so reading and scrubbing the next batch overlaps the
+  // database writing the previous one. At most two batches wait; the first staging error
+  // stops the reader.
+  struct Ready {
+    std::vector<store::LibraryEntry> entries;
+    store::TrafficOffset offset;
+    store::BatchProgress progress;
+  };
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::deque<Ready> queue;
+  bool closed = false;
+  common::Status stage_status = common::OkStatus();
+  std::thread stager([&] {
+    for (;;) {
+      Ready ready;
+      {
+        std::unique_lock lock(queue_mu);
+        queue_cv.wait(lock, [&] { return closed || !queue.empty(); });
+        if (queue.empty()) return;
+        ready = std::move(queue.front());
+        queue.pop_front();
+      }
+      queue_cv.notify_all();
+      auto staged = store_.StageBatch(tenant, job.id, ready.entries, {ready.offset},
+                                      ready.progress);
+      std::lock_guard lock(queue_mu);
+      if (!staged) {
+        stage_status = staged;
+        queue.clear();
+        queue_cv.notify_all();
+        return;
+      }
+      staged_so_far.read_bytes += ready.progress.read_bytes;
+      staged_so_far.exchanges_read += ready.progress.exchanges_read;
+      staged_so_far.entries_staged += ready.progress.entries_staged;
+      staged_so_far.entries_skipped += ready.progress.entries_skipped;
+    }
+  });
+  // Drains (or abandons, after an error) the queue and joins the stager on every way out.
+  auto finish_staging = [&]() -> common::Status {
+    {
+      std::lock_guard lock(queue_mu);
+      closed = true;
+    }
+    queue_cv.notify_all();
+    if (stager.joinable()) stager.join();
+    return stage_status;
+  };
+  struct JoinOnExit {
+    std::function<common::Status()> finish;
+    ~JoinOnExit() { finish(); }
+  } join_on_exit{finish_staging};
 
   auto flush = [&](const std::string& file, std::int64_t offset) -> common::Status {
-    batch_offsets.clear();
-    batch_offsets.push_back({file, offset});
-    auto staged = store_.StageBatch(tenant, job.id, batch, batch_offsets, progress);
-    if (!staged) return staged;
-    staged_so_far.read_bytes += progress.read_bytes;
-    staged_so_far.exchanges_read += progress.exchanges_read;
-    staged_so_far.entries_staged += progress.entries_staged;
-    staged_so_far.entries_skipped += progress.entries_skipped;
+    Ready ready{std::move(batch), {file, offset}, progress};
     progress = {};
     batch.clear();
     in_batch.clear();
+    std::unique_lock lock(queue_mu);
+    queue_cv.wait(lock, [&] { return queue.size() < 2 || !stage_status.ok(); });
+    if (!stage_status.ok()) return stage_status;
+    queue.push_back(std::move(ready));
+    lock.unlock();
+    queue_cv.notify_all();
     return common::OkStatus();
   };
 
@@ -295,11 +357,18 @@ common::Status TransitionRunner::Work(const std::string& tenant, store::Transiti
     auto flushed = flush(f.name, consumed);
     if (!flushed) return flushed;
   }
+  if (auto staged = finish_staging(); !staged) return staged;
+  const auto staged_at = std::chrono::steady_clock::now();
   job.read_bytes = staged_so_far.read_bytes;
   job.exchanges_read = staged_so_far.exchanges_read;
   job.entries_staged = staged_so_far.entries_staged;
   job.entries_skipped = staged_so_far.entries_skipped;
-  return store_.PublishJob(tenant, job.id);
+  auto published = store_.PublishJob(tenant, job.id);
+  spdlog::info("transition {}: staged {} entries in {:.2f} s, published in {:.2f} s", job.id,
+               job.entries_staged,
+               std::chrono::duration<double>(staged_at - started_at).count(),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - staged_at).count());
+  return published;
 }
 
 void TransitionRunner::RecoverInterrupted(const std::string& tenant) {
@@ -307,6 +376,12 @@ void TransitionRunner::RecoverInterrupted(const std::string& tenant) {
   if (!jobs) {
     spdlog::warn("transitions: cannot check for interrupted jobs: {}", jobs.error());
     return;
+  }
+  // Staging left behind by a job that finished just before a crash.
+  if (auto recent = store_.ListJobs(tenant, {}); recent) {
+    for (const auto& job : recent->items) {
+      if (job.state == "succeeded") (void)store_.PurgeStaging(tenant, job.id);
+    }
   }
   for (const auto& job : *jobs) {
     auto discarded = store_.DiscardJob(

@@ -51,7 +51,8 @@ class TransitionRunner {
   // it restarts in the mode it had. Call once at start-up.
   void RecoverInterrupted(const std::string& tenant);
 
-  // Waits for the running job (if any) to finish. For shutdown and tests.
+  // Waits for the running job (if any) to finish, its staging purge included. For shutdown
+  // and tests.
   void Join();
 
   // The id of the job whose work or side effects (mode switch, audit) are still under way;

@@ -202,9 +202,10 @@ class Store {
 
   // Transition jobs. Staging keeps a failed or interrupted job from touching the library:
   // batches are staged (one transaction each, with the job's progress and its per-file
-  // staged offsets), and PublishJob moves everything staged into the library, advances
-  // the committed traffic offsets and marks the job succeeded, in one transaction.
-  // DiscardJob drops what was staged and marks the job failed with the reason.
+  // staged offsets), and PublishJob copies everything staged into the library, advances
+  // the committed traffic offsets and marks the job succeeded, in one transaction. The
+  // published job's staged rows are left for PurgeStaging (garbage collection, off the
+  // job's critical path). DiscardJob drops what was staged and marks the job failed.
   virtual Result<TransitionJob> CreateJob(const std::string& tenant,
                                           const TransitionJob& job) = 0;
   virtual Result<TransitionJob> GetJob(const std::string& tenant, const std::string& id) = 0;
@@ -224,6 +225,9 @@ class Store {
   virtual Status PublishJob(const std::string& tenant, const std::string& job_id) = 0;
   virtual Status DiscardJob(const std::string& tenant, const std::string& job_id,
                             const std::string& reason) = 0;
+  // Removes the staged rows of a finished (succeeded or failed) job; kFailedPrecondition
+  // for a job still pending or running. Idempotent.
+  virtual Status PurgeStaging(const std::string& tenant, const std::string& job_id) = 0;
   // Committed offsets (advanced only by PublishJob).
   virtual Result<std::vector<TrafficOffset>> CommittedOffsets(const std::string& tenant) = 0;
 

@@ -750,11 +750,11 @@ class PostgresStore final : public Store {
           "updated_at = EXCLUDED.updated_at",
           PgParams().Add(tenant).Add(job_id).Add(now));
       if (!offsets) return offsets.error_value();
-      for (const char* sql : {"DELETE FROM staged_entries WHERE tenant_id = $1 AND job_id = $2",
-                              "DELETE FROM staged_offsets WHERE tenant_id = $1 AND job_id = $2"}) {
-        auto dropped = conn.Exec(sql, PgParams().Add(tenant).Add(job_id));
-        if (!dropped) return dropped.error_value();
-      }
+      // The staged entries are left for PurgeStaging: deleting them here would double the
+      // publishing transaction's work.
+      auto dropped = conn.Exec("DELETE FROM staged_offsets WHERE tenant_id = $1 AND job_id = $2",
+                               PgParams().Add(tenant).Add(job_id));
+      if (!dropped) return dropped.error_value();
       auto done = conn.Exec(
           "UPDATE transition_jobs SET state = 'succeeded', error = '', updated_at = $3::bigint, "
           "finished_at = $3::bigint WHERE tenant_id = $1 AND id = $2",
@@ -785,6 +785,24 @@ class PostgresStore final : public Store {
           "finished_at = $4::bigint WHERE tenant_id = $1 AND id = $2",
           PgParams().Add(tenant).Add(job_id).Add(reason).Add(now));
       if (!done) return done.error_value();
+      return common::OkStatus();
+    });
+  }
+
+  Status PurgeStaging(const std::string& tenant, const std::string& job_id) override {
+    return Run("PurgeStaging", &tenant, [&](PgConnection& conn) -> Status {
+      auto state = LockJob(conn, tenant, job_id);
+      if (!state) return state.error_value();
+      if (*state != "succeeded" && *state != "failed") {
+        return MakeError("transition job '" + job_id + "' is still " + *state +
+                             "; its staging is purged once it has finished",
+                         ErrorCode::kFailedPrecondition);
+      }
+      for (const char* sql : {"DELETE FROM staged_entries WHERE tenant_id = $1 AND job_id = $2",
+                              "DELETE FROM staged_offsets WHERE tenant_id = $1 AND job_id = $2"}) {
+        auto rows = conn.Exec(sql, PgParams().Add(tenant).Add(job_id));
+        if (!rows) return rows.error_value();
+      }
       return common::OkStatus();
     });
   }

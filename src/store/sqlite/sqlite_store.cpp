@@ -824,12 +824,31 @@ class SqliteStore final : public Store {
              "byte_offset = excluded.byte_offset, updated_at = excluded.updated_at")
           .BindAll(tenant, job_id, now)
           .Run();
-      DeleteStaging(tenant, job_id);
+      // The staged entries are left for PurgeStaging: deleting them here would double the
+      // publishing transaction's work.
+      db_->Prepare("DELETE FROM staged_offsets WHERE tenant_id = ?1 AND job_id = ?2")
+          .BindAll(tenant, job_id)
+          .Run();
       db_->Prepare(
              "UPDATE transition_jobs SET state = 'succeeded', error = '', finished_at = ?3, "
              "updated_at = ?3 WHERE tenant_id = ?1 AND id = ?2")
           .BindAll(tenant, job_id, now)
           .Run();
+      tx.Commit();
+      return common::Ok{};
+    });
+  }
+
+  Status PurgeStaging(const std::string& tenant, const std::string& job_id) override {
+    return Run("purge transition staging", [&] {
+      Transaction tx(*db_);
+      TransitionJob job = LoadJob(tenant, job_id);
+      if (job.state != "succeeded" && job.state != "failed") {
+        Refuse(ErrorCode::kFailedPrecondition,
+               "transition job '" + job_id + "' is still " + job.state +
+                   "; its staging is purged once it has finished");
+      }
+      DeleteStaging(tenant, job_id);
       tx.Commit();
       return common::Ok{};
     });

@@ -805,6 +805,24 @@ TEST_P(StoreBehaviour, PublishMovesStagedEntriesIntoTheLibraryAndCommitsTheOffse
                                    std::pair<std::string, int64_t>{"traffic/other.jsonl", 200}));
 }
 
+TEST_P(StoreBehaviour, PurgeStagingOnlyForFinishedJobsAndKeepsTheLibrary) {
+  ASSERT_OK(store().CreateJob(kDefaultTenant, Job("job-1")));
+  ASSERT_OK(store().MarkJobRunning(kDefaultTenant, "job-1", 100));
+  ASSERT_OK(store().StageBatch(kDefaultTenant, "job-1", {Entry("svc", "a"), Entry("svc", "b")},
+                               {{"traffic/svc.jsonl", 100}}, {100, 2, 2, 0}));
+  EXPECT_EQ(store().PurgeStaging(kDefaultTenant, "job-1").error_code(),
+            ErrorCode::kFailedPrecondition)
+      << "a running job's staging is its only copy";
+  ASSERT_OK(store().PublishJob(kDefaultTenant, "job-1"));
+  ASSERT_OK(store().PurgeStaging(kDefaultTenant, "job-1"));
+  ASSERT_OK(store().PurgeStaging(kDefaultTenant, "job-1"));
+  EXPECT_EQ(Count(kDefaultTenant), 2);
+  ASSERT_OK(store().PublishJob(kDefaultTenant, "job-1"));
+  EXPECT_EQ(Count(kDefaultTenant), 2) << "publishing again after the purge changes nothing";
+  EXPECT_EQ(store().PurgeStaging(kDefaultTenant, "no-such-job").error_code(),
+            ErrorCode::kNotFound);
+}
+
 TEST_P(StoreBehaviour, RestagingTheSameKeyReplacesTheStagedEntry) {
   ASSERT_OK(store().CreateJob(kDefaultTenant, Job("job-1")));
   ASSERT_OK(store().StageBatch(kDefaultTenant, "job-1", {Entry("svc", "a", 0, true, R"({"v":1})")},
