@@ -5,6 +5,7 @@ set -euo pipefail
 bin="$1"
 data="$2"
 port="${PROXY_PORT:-8080}"
+cport="${CONTROL_PORT:-8000}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 mkdir -p "$data/mocks"
@@ -27,6 +28,11 @@ Try, in another terminal:
   curl -i http://127.0.0.1:$port/api/nothing              # miss: 404 naming the route
   curl -s http://127.0.0.1:$port/ghost/mocks | head -c 600; echo
   curl -s http://127.0.0.1:$port/metrics | grep ghost_requests_total
+The control plane (REST API, store in $data/gostly.db) is on http://127.0.0.1:$cport:
+  curl -s http://127.0.0.1:$cport/healthz; echo
+  build/gostly status
+  curl -s -X POST http://127.0.0.1:$cport/v1/mocks -d '{"method":"GET","uri":"/api/plans/basic","status":200,"response_body":{"plan":"basic"}}'
+  curl -i http://127.0.0.1:$port/api/plans/basic         # served at once
 To record your own API instead: BACKEND_URL=https://api.example.com make run
 Stop with Ctrl-C.
 
@@ -38,11 +44,13 @@ else
 Gostly is starting in LEARN mode on http://127.0.0.1:$port, recording $BACKEND_URL.
 Send your traffic through it, e.g.:
   curl -i http://127.0.0.1:$port/
-Then switch to replay:
-  curl -X POST http://127.0.0.1:$port/ghost/mode -d '{"mode":"mock"}'
-Recordings: $data/traffic/ and the local library $data/mocks/ (credentials redacted).
+Then scrub the recordings into the store and switch to replay:
+  build/gostly transition
+  curl -s 'http://127.0.0.1:$cport/v1/mocks?limit=5'; echo
+Recordings: $data/traffic/ and the local library $data/mocks/ (credentials redacted);
+the scrubbed, sealed store: $data/gostly.db (control plane on http://127.0.0.1:$cport).
 Stop with Ctrl-C.
 
 MSG
 fi
-exec "$bin" up --data-dir "$data" --port "$port" --initial-mode "$mode"
+exec "$bin" up --data-dir "$data" --port "$port" --control-port "$cport" --initial-mode "$mode"
