@@ -13,9 +13,11 @@ function(gostly_set_warnings)
   endif()
 endfunction()
 
-# gostly_module(NAME <name> SOURCES ... DEPS ... [TEST_DEPS ...])
+# gostly_module(NAME <name> SOURCES ... DEPS ... [TEST_DEPS ...] [ONE_CTEST])
+# ONE_CTEST registers the test binary as a single ctest entry instead of one per test, for
+# suites whose fixtures are expensive to set up per process (a PostgreSQL cluster).
 function(gostly_module)
-  cmake_parse_arguments(M "" "NAME" "SOURCES;DEPS;TEST_DEPS" ${ARGN})
+  cmake_parse_arguments(M "ONE_CTEST" "NAME" "SOURCES;DEPS;TEST_DEPS" ${ARGN})
   add_library(gostly_${M_NAME} STATIC ${M_SOURCES})
   target_include_directories(gostly_${M_NAME} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(gostly_${M_NAME} PUBLIC ${M_DEPS})
@@ -27,8 +29,13 @@ function(gostly_module)
                           GTest::gtest GTest::gtest_main GTest::gmock)
     target_compile_definitions(gostly_${M_NAME}_test PRIVATE
         GOSTLY_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-    include(GoogleTest)
-    gtest_discover_tests(gostly_${M_NAME}_test DISCOVERY_TIMEOUT 60
-                         PROPERTIES LABELS unit)
+    if(M_ONE_CTEST)
+      add_test(NAME gostly_${M_NAME}_test COMMAND gostly_${M_NAME}_test)
+      set_tests_properties(gostly_${M_NAME}_test PROPERTIES LABELS unit TIMEOUT 900)
+    else()
+      include(GoogleTest)
+      gtest_discover_tests(gostly_${M_NAME}_test DISCOVERY_TIMEOUT 60
+                           PROPERTIES LABELS unit)
+    endif()
   endif()
 endfunction()
