@@ -504,3 +504,107 @@ TEST(ControlPlaneFaults, DatabaseUnreachableGives503WhileTheProxyKeepsServing) {
 
 }  // namespace
 }  // namespace gostly::integration
+
+namespace gostly::integration {
+namespace {
+
+// `gostly control` run apart from its proxy drives it through the proxy's admin API.
+TEST(ControlPlaneApart, DrivesASeparateProxyProcessThroughItsAdminApi) {
+  TempDir work("gostly-it-apart");
+  UpstreamProcess upstream(work.path());
+  ASSERT_TRUE(upstream.ok()) << upstream.why();
+  ProxyProcess proxy(work.path(), {.data_dir = work.path() / "data",
+                                   .env = {{"BACKEND_URL", upstream.url()},
+                                           {"GHOST_API_KEY", "shared-key"}}});
+  ASSERT_PROXY_STARTS(proxy);
+  const HeaderList key = {{"X-API-Key", "shared-key"}};
+  ASSERT_EQ(proxy.Send("POST", "/api/items", R"({"name":"gear"})").status, 201);
+
+  test_support::SpawnOptions spawn;
+  spawn.program = GOSTLY_BINARY;
+  const fs::path port_file = work.path() / "control.port";
+  spawn.args = {"control", "--control-port", "0", "--port-file", port_file.string(),
+                "--data-dir", (work.path() / "data").string(), "--proxy-url",
+                "http://127.0.0.1:" + std::to_string(proxy.port())};
+  spawn.env = {{"GHOST_API_KEY", "shared-key"}};
+  spawn.output_file = work.path() / "control.log";
+  auto control = ChildProcess::Spawn(spawn);
+  std::string why;
+  auto port = test_support::WaitForPortFile(port_file, control, 15s, &why);
+  ASSERT_TRUE(port.has_value()) << why << test_support::ReadFile(work.path() / "control.log");
+
+  auto call = [&](std::string_view method, std::string_view target, std::string_view body = {}) {
+    return test_support::Request(*port, method, target, body, key, 30s);
+  };
+  EXPECT_EQ(StringField(ParseJson(call("GET", "/v1/mode").body), "mode"), "LEARN");
+  const auto started = call("POST", "/v1/transition/start");
+  ASSERT_EQ(started.status, 202) << started.body;
+  const std::string job = StringField(ParseJson(started.body), "job_id");
+  json::value status;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        status = ParseJson(call("GET", "/v1/transition/" + job + "/status").body);
+        return StringField(status, "state") == "succeeded";
+      },
+      30s))
+      << json::serialize(status);
+  EXPECT_EQ(proxy.Mode(key), "MOCK");
+  upstream.Stop();
+  EXPECT_EQ(proxy.Send("POST", "/api/items", R"({"name":"gear"})").status, 201)
+      << "replayed with the upstream gone";
+  EXPECT_EQ(control.Stop(10s), 0);
+}
+
+// SCRUB_MODE=pseudonym: realistic, deterministic stand-ins, so joins between records still
+// match, and nothing real is stored.
+TEST(ControlPlanePseudonyms, SameValueSamePseudonymAndTheOriginalNowhere) {
+  TempDir work("gostly-it-pseudonym");
+  UpstreamProcess upstream(work.path());
+  ASSERT_TRUE(upstream.ok()) << upstream.why();
+  ProxyProcess up(work.path(), {.data_dir = work.path() / "data",
+                                .env = {{"BACKEND_URL", upstream.url()},
+                                        {"SCRUB_MODE", "pseudonym"}},
+                                .up = true});
+  ASSERT_PROXY_STARTS(up);
+  const std::string email = "grace.hopper@navy-research.io";
+  ASSERT_EQ(up.Send("POST", "/api/customers", R"({"name":"Grace","email":")" + email + R"("})")
+                .status,
+            201);
+  ASSERT_EQ(up.Send("POST", "/api/items", R"({"name":"compiler","owner":")" + email + R"("})")
+                .status,
+            201);
+  const auto started = up.Control("POST", "/v1/transition/start");
+  ASSERT_EQ(started.status, 202);
+  const std::string job = StringField(ParseJson(started.body), "job_id");
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        return StringField(ParseJson(up.Control("GET", "/v1/transition/" + job + "/status").body),
+                           "state") == "succeeded";
+      },
+      30s));
+  const auto exported = up.Control("GET", "/v1/export");
+  ASSERT_EQ(exported.status, 200);
+  EXPECT_EQ(exported.body.find(email), std::string::npos) << exported.body;
+  EXPECT_EQ(exported.body.find("[REDACTED]@"), std::string::npos);
+  // Both records carry the same stand-in address.
+  std::vector<std::string> pseudonyms;
+  const json::value page = ParseJson(exported.body);
+  for (const auto& item : page.at("items").as_array()) {
+    const auto& ex = item.at("exchange");
+    const auto* body = ex.as_object().if_contains("request_body");
+    if (body == nullptr || !body->is_object()) continue;
+    for (const char* field : {"email", "owner"}) {
+      if (const auto* v = body->as_object().if_contains(field); v && v->is_string()) {
+        pseudonyms.emplace_back(v->as_string());
+      }
+    }
+  }
+  ASSERT_EQ(pseudonyms.size(), 2u) << exported.body;
+  EXPECT_EQ(pseudonyms[0], pseudonyms[1]);
+  EXPECT_NE(pseudonyms[0].find('@'), std::string::npos) << "still shaped like an email";
+  EXPECT_EQ(test_support::ReadFile(work.path() / "data" / "gostly.db").find(email),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace gostly::integration
