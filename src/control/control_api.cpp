@@ -10,6 +10,7 @@
 #include <set>
 
 #include "control/ids.hpp"
+#include "control/library_entry.hpp"
 #include "library/exchange.hpp"
 #include "library/uri_template.hpp"
 
@@ -609,7 +610,7 @@ namespace {
 
 // Validates a record and turns it into a scrubbed, sealed library entry.
 store::LibraryEntry EntryFromRecord(json::object record, const scrub::Scrubber& scrubber,
-                                    std::string source, library::Exchange* scrubbed_out) {
+                                    std::string source) {
   if (!record.contains("timestamp")) record["timestamp"] = FormatMs(NowMs());
   if (!record.contains("recording_session_id")) {
     record["recording_session_id"] = "manual-" + FormatMs(NowMs());
@@ -619,23 +620,7 @@ store::LibraryEntry EntryFromRecord(json::object record, const scrub::Scrubber& 
   if (!ex) throw ApiError(422, "invalid_mock", "The mock is not valid: " + ex.error() + ".");
   if (ex->deleted) FieldError("deleted", "cannot be set through this endpoint");
   scrubber.ScrubExchange(*ex);
-  store::LibraryEntry entry;
-  entry.service = ex->service;
-  entry.method = ex->method;
-  entry.uri = ex->uri;
-  entry.uri_template = library::TemplatePath(ex->uri);
-  entry.match_key = fmt::format("{} {} {:016x}", ex->method, library::NormalizeTarget(ex->uri),
-                                common::BodyHash(ex->request_body));
-  entry.seq = 0;
-  entry.status = ex->status;
-  entry.exchange_json = library::EncodeExchangeLine(*ex);
-  if (!entry.exchange_json.empty() && entry.exchange_json.back() == '\n') {
-    entry.exchange_json.pop_back();
-  }
-  entry.source = std::move(source);
-  entry.scrubbed_at_ms = NowMs();
-  if (scrubbed_out) *scrubbed_out = std::move(ex).value();
-  return entry;
+  return SealedEntry(*ex, 0, std::move(source));
 }
 
 }  // namespace
@@ -647,7 +632,7 @@ ApiResponse ControlApi::CreateMock(ApiRequest& request) {
     FieldError("service", "must be 1-64 characters of A-Z a-z 0-9 . _ -");
   }
   store::LibraryEntry entry =
-      EntryFromRecord(std::move(body), scrubber_(request.tenant), "api", nullptr);
+      EntryFromRecord(std::move(body), scrubber_(request.tenant), "api");
   auto stored = Unwrap(store_.UpsertEntries(request.tenant, {entry}));
   if (stored.empty()) throw ApiError(500, "internal_error", "The store returned no row.");
   Audit(request, "mock.create", std::to_string(stored[0].id));
@@ -689,7 +674,7 @@ ApiResponse ControlApi::EditMock(ApiRequest& request) {
     if (decoded) before = std::move(decoded).value();
   }
   store::LibraryEntry entry =
-      EntryFromRecord(std::move(record), scrubber_(request.tenant), current.source, nullptr);
+      EntryFromRecord(std::move(record), scrubber_(request.tenant), current.source);
   entry.id = id;
   entry.seq = entry.match_key == current.match_key ? current.seq : 0;
   auto updated = Unwrap(store_.UpdateEntry(request.tenant, entry));

@@ -16,6 +16,7 @@
 
 #include "common/body_codec.hpp"
 #include "control/ids.hpp"
+#include "control/library_entry.hpp"
 #include "library/exchange.hpp"
 #include "library/uri_template.hpp"
 
@@ -34,11 +35,6 @@ struct TrafficFile {
   std::int64_t size = 0;
   std::int64_t start = 0;  // committed offset
 };
-
-std::string MatchKey(const library::Exchange& ex) {
-  return fmt::format("{} {} {:016x}", ex.method, library::NormalizeTarget(ex.uri),
-                     common::BodyHash(ex.request_body));
-}
 
 // Tracks, per (service, key), the recording session seen last and the next sequence
 // position, so a newer LEARN window restarts the sequence (ADR 0001).
@@ -323,20 +319,8 @@ common::Status TransitionRunner::Work(const std::string& tenant, store::Transiti
         if (ex.deleted) continue;
         if (ex.service.empty()) ex.service = f.path.stem().string();
         scrubber.ScrubExchange(ex);
-        store::LibraryEntry entry;
-        entry.service = ex.service;
-        entry.method = ex.method;
-        entry.uri = ex.uri;
-        entry.uri_template = library::TemplatePath(ex.uri);
-        entry.match_key = MatchKey(ex);
-        entry.seq = sequences.Next(ex.service, entry.match_key, ex.recording_session_id);
-        entry.status = ex.status;
-        entry.exchange_json = library::EncodeExchangeLine(ex);
-        if (!entry.exchange_json.empty() && entry.exchange_json.back() == '\n') {
-          entry.exchange_json.pop_back();
-        }
-        entry.source = "transition";
-        entry.scrubbed_at_ms = NowMs();
+        const int seq = sequences.Next(ex.service, MatchKey(ex), ex.recording_session_id);
+        store::LibraryEntry entry = SealedEntry(ex, seq, "transition");
         auto key = std::make_tuple(entry.service, entry.match_key, entry.seq);
         if (auto it = in_batch.find(key); it != in_batch.end()) {
           batch[it->second] = std::move(entry);
