@@ -145,6 +145,7 @@ control::ControlPlaneOptions BuildControlOptions(const ControlOptions& o) {
     c.proxy_api_key = key;
   }
   c.scrub_mode = o.scrub_mode;
+  if (const char* key = std::getenv("SCRUB_KEY")) c.scrub_key = key;
   std::stringstream paths(o.scrub_field_paths);
   for (std::string path; std::getline(paths, path, ',');) {
     if (!path.empty()) c.scrub_field_paths.push_back(path);

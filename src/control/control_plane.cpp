@@ -46,7 +46,11 @@ ControlPlane::ControlPlane(ControlPlaneOptions options) : options_(std::move(opt
     throw std::runtime_error("SCRUB_MODE must be redact or pseudonym (got '" +
                              options_.scrub_mode + "')");
   }
-  scrub_master_key_ = LoadOrCreateScrubKey(options_.data_dir);
+  if (!options_.scrub_key.empty() && options_.scrub_key.size() < 16) {
+    throw std::runtime_error("SCRUB_KEY must be at least 16 characters");
+  }
+  scrub_master_key_ = options_.scrub_key.empty() ? LoadOrCreateScrubKey(options_.data_dir)
+                                                 : options_.scrub_key;
   // Build the default tenant's scrubber now so a bad field path fails at start-up.
   (void)ScrubberFor(store::kDefaultTenant);
 

@@ -29,6 +29,10 @@ struct ControlPlaneOptions {
   std::string proxy_api_key;           // the proxy's GHOST_API_KEY
   std::string bootstrap_api_key;       // GHOST_API_KEY for the control API
   std::string scrub_mode = "redact";   // redact | pseudonym (SCRUB_MODE)
+  // Secret the per-tenant pseudonym keys derive from (SCRUB_KEY). Empty: DATA_DIR/scrub.key,
+  // generated once. Control planes sharing a PostgreSQL store must share it, or the same
+  // value gets different pseudonyms on each.
+  std::string scrub_key;
   std::vector<std::string> scrub_field_paths;  // SCRUB_FIELD_PATHS, comma-separated
   std::chrono::milliseconds unmatched_sync_interval{10000};
 };
