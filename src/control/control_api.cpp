@@ -235,6 +235,18 @@ void NormaliseBodies(json::object& o) {
     std::string enc = std::string(f) + "_encoding";
     if (o.contains(f) && !o.contains(enc)) o[enc] = o.at(f).is_string() ? "text" : "json";
   }
+  // A JSON response body given without a Content-Type is served as application/json.
+  const json::value* body = o.if_contains("response_body");
+  if (body == nullptr || !(body->is_object() || body->is_array())) return;
+  json::value& headers = o["response_headers"];
+  if (headers.is_null()) headers = json::object{};
+  if (!headers.is_object()) return;  // the decoder reports the bad type
+  for (const auto& [name, value] : headers.as_object()) {
+    std::string lower(name);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "content-type") return;
+  }
+  headers.as_object()["Content-Type"] = "application/json";
 }
 
 }  // namespace

@@ -379,7 +379,9 @@ TEST_P(ControlPlane, ServicesAndMockEditsReachTheRunningProxy) {
       R"({"method":"GET","uri":"/v1/plans/basic","status":200,"response_body":{"plan":"basic","price":10}})");
   ASSERT_EQ(mock.status, 201) << mock.body;
   const std::string id = std::to_string(ParseJson(mock.body).at("id").to_number<int>());
-  EXPECT_EQ(ParseJson(up.Get("/v1/plans/basic").body), ParseJson(R"({"plan":"basic","price":10})"));
+  const auto served = up.Get("/v1/plans/basic");
+  EXPECT_EQ(ParseJson(served.body), ParseJson(R"({"plan":"basic","price":10})"));
+  EXPECT_EQ(served.Header("Content-Type"), "application/json") << "a JSON body defaults to JSON";
   const auto edited = up.Control("PUT", "/v1/mocks/" + id,
                                  R"({"response_body":{"plan":"basic","price":12}})");
   ASSERT_EQ(edited.status, 200) << edited.body;
