@@ -53,35 +53,54 @@ common::Result<common::HeaderList> Headers(const json::object& record, std::stri
 
 namespace {
 
-void AppendHeaders(std::string& out, const common::HeaderList& headers) {
+void AppendHeaders(std::string& out, std::span<const HeaderView> headers) {
   // Same shape as common::EncodeHeaders: one key per name, repeated names as arrays in order.
   out += '{';
-  std::vector<bool> done(headers.size(), false);
+  // Headers are few: a bit per header on the stack marks the ones already written.
+  std::uint64_t done_small = 0;
+  std::vector<bool> done_large(headers.size() > 64 ? headers.size() : 0, false);
+  auto done = [&](std::size_t i) {
+    return headers.size() > 64 ? static_cast<bool>(done_large[i]) : ((done_small >> i) & 1) != 0;
+  };
+  auto mark = [&](std::size_t i) {
+    if (headers.size() > 64) {
+      done_large[i] = true;
+    } else {
+      done_small |= std::uint64_t{1} << i;
+    }
+  };
   bool first = true;
   for (std::size_t i = 0; i < headers.size(); ++i) {
-    if (done[i]) continue;
+    if (done(i)) continue;
     if (!first) out += ',';
     first = false;
-    common::AppendJsonString(out, headers[i].first);
+    common::AppendJsonString(out, headers[i].name);
     out += ':';
     std::size_t repeats = 0;
     for (std::size_t j = i + 1; j < headers.size(); ++j) {
-      if (headers[j].first == headers[i].first) ++repeats;
+      if (headers[j].name == headers[i].name) ++repeats;
     }
     if (repeats == 0) {
-      common::AppendJsonString(out, headers[i].second);
+      common::AppendJsonString(out, headers[i].value);
       continue;
     }
     out += '[';
     for (std::size_t j = i; j < headers.size(); ++j) {
-      if (headers[j].first != headers[i].first) continue;
+      if (headers[j].name != headers[i].name) continue;
       if (j != i) out += ',';
-      common::AppendJsonString(out, headers[j].second);
-      done[j] = true;
+      common::AppendJsonString(out, headers[j].value);
+      mark(j);
     }
     out += ']';
   }
   out += '}';
+}
+
+std::vector<HeaderView> Views(const common::HeaderList& headers) {
+  std::vector<HeaderView> out;
+  out.reserve(headers.size());
+  for (const auto& [name, value] : headers) out.push_back({name, value});
+  return out;
 }
 
 void AppendBody(std::string& out, std::string_view field, std::string_view body) {
@@ -113,6 +132,25 @@ void AppendBody(std::string& out, std::string_view field, std::string_view body)
 }  // namespace
 
 std::string EncodeExchangeLine(const Exchange& exchange) {
+  const std::vector<HeaderView> request_headers = Views(exchange.request_headers);
+  const std::vector<HeaderView> response_headers = Views(exchange.response_headers);
+  ExchangeView view;
+  view.timestamp = exchange.timestamp;
+  view.service = exchange.service;
+  view.method = exchange.method;
+  view.uri = exchange.uri;
+  view.request_headers = request_headers;
+  view.request_body = exchange.request_body;
+  view.status = exchange.status;
+  view.response_headers = response_headers;
+  view.response_body = exchange.response_body;
+  view.latency_ms = exchange.latency_ms;
+  view.recording_session_id = exchange.recording_session_id;
+  view.deleted = exchange.deleted;
+  return EncodeExchangeLine(view);
+}
+
+std::string EncodeExchangeLine(const ExchangeView& exchange) {
   // Written directly rather than through a json::object: this runs once per LEARN exchange
   // and building the DOM cost more than the rest of the request. The field order and the
   // value forms are those DecodeExchangeLine reads.

@@ -19,10 +19,15 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
-common::HeaderList ToHeaderList(const http::fields& fields) {
-  common::HeaderList out;
-  for (const auto& f : fields) out.emplace_back(f.name_string(), f.value());
-  return out;
+// The headers as views into the parsed message, the redaction floor applied: what capture
+// writes, without copying a header. `out` is a per-thread buffer reused across requests.
+void RedactedHeaderViews(const http::fields& fields, const std::vector<std::string>& extra,
+                         std::vector<library::HeaderView>& out) {
+  out.clear();
+  for (const auto& f : fields) {
+    const std::string_view name = f.name_string();
+    out.push_back({name, IsRedactedHeader(name, extra) ? kRedacted : std::string_view(f.value())});
+  }
 }
 
 }  // namespace
@@ -231,20 +236,25 @@ asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const
     co_return reply;
   }
 
-  library::Exchange ex;
-  ex.timestamp = common::FormatRfc3339(started);
+  // Encoded straight from the parsed messages: redaction happens here, before any I/O.
+  thread_local std::vector<library::HeaderView> request_headers;
+  thread_local std::vector<library::HeaderView> response_headers;
+  RedactedHeaderViews(request, route.redact_headers, request_headers);
+  RedactedHeaderViews(response, route.redact_headers, response_headers);
+  const std::string timestamp = common::FormatRfc3339(started);
+  const std::string session = state_.learn_session_id();
+  library::ExchangeView ex;
+  ex.timestamp = timestamp;
   ex.service = route.service;
-  ex.method = std::string(request.method_string());
-  ex.uri = std::string(target);
-  ex.request_headers = ToHeaderList(request);
-  RedactHeaders(ex.request_headers, route.redact_headers);
+  ex.method = request.method_string();
+  ex.uri = target;
+  ex.request_headers = request_headers;
   ex.request_body = request.body();
   ex.status = reply.status;
-  ex.response_headers = ToHeaderList(response);
-  RedactHeaders(ex.response_headers, route.redact_headers);
+  ex.response_headers = response_headers;
   ex.response_body = response.body();
   ex.latency_ms = result.latency_ms;
-  ex.recording_session_id = state_.learn_session_id();
+  ex.recording_session_id = session;
   std::string line = library::EncodeExchangeLine(ex);
 
   std::vector<CaptureRecord> records;

@@ -179,5 +179,44 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{R"({"method":"GET","uri":"/a","status":2)", "invalid JSON"},
         BadLine{"", "invalid JSON"}));
 
+TEST(ExchangeView, EncodesExactlyAsTheOwningRecord) {
+  Exchange ex;
+  ex.timestamp = "2026-11-22T10:00:00.000Z";
+  ex.service = "svc";
+  ex.method = "POST";
+  ex.uri = "/a?b=1";
+  ex.request_headers = {{"Accept", "x"}, {"Set-Cookie", "a"}, {"Host", "h"}, {"Set-Cookie", "b"}};
+  ex.request_body = R"({"k":[1,2]})";
+  ex.status = 201;
+  for (int i = 0; i < 70; ++i) {  // more headers than the encoder's 64-bit fast path
+    ex.response_headers.emplace_back("X-H" + std::to_string(i % 30), std::to_string(i));
+  }
+  ex.response_body = std::string("\x00\xff binary", 9);
+  ex.latency_ms = 12.5;
+  ex.recording_session_id = "s";
+  std::vector<HeaderView> req;
+  for (const auto& [n, v] : ex.request_headers) req.push_back({n, v});
+  std::vector<HeaderView> resp;
+  for (const auto& [n, v] : ex.response_headers) resp.push_back({n, v});
+  ExchangeView view;
+  view.timestamp = ex.timestamp;
+  view.service = ex.service;
+  view.method = ex.method;
+  view.uri = ex.uri;
+  view.request_headers = req;
+  view.request_body = ex.request_body;
+  view.status = ex.status;
+  view.response_headers = resp;
+  view.response_body = ex.response_body;
+  view.latency_ms = ex.latency_ms;
+  view.recording_session_id = ex.recording_session_id;
+  const std::string line = EncodeExchangeLine(view);
+  EXPECT_EQ(line, EncodeExchangeLine(ex));
+  auto back = DecodeExchangeLine(line);
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->response_headers.size(), ex.response_headers.size());
+  EXPECT_EQ(back->response_body, ex.response_body);
+}
+
 }  // namespace
 }  // namespace gostly::library
