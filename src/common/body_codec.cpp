@@ -4,9 +4,11 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 #include <boost/json/basic_parser_impl.hpp>
 #include <charconv>
+#include <cstring>
 #include <vector>
 
 namespace gostly::common {
@@ -40,6 +42,14 @@ Result<std::string> Base64Decode(std::string_view text) {
 bool IsValidUtf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
+    // ASCII runs, the common case, eight bytes at a time.
+    while (i + 8 <= s.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, s.data() + i, sizeof word);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       ++i;
@@ -88,15 +98,18 @@ namespace {
 // Length of `s` as Boost.JSON's serializer writes it inside quotes: '"' and '\\' and the
 // short escapes (\b \t \n \f \r) take two bytes, other control characters six
 // (\u00xx), everything else (UTF-8 included) is copied.
+// Extra bytes the serializer writes for each byte value: 1 for a two-byte escape, 5 for
+// \u00xx, 0 for a byte copied as is.
+constexpr std::array<std::uint8_t, 256> kEscapeExtra = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = 5;
+  for (int c : {'\b', '\t', '\n', '\f', '\r', '"', '\\'}) t[c] = 1;
+  return t;
+}();
+
 std::size_t EscapedLength(std::string_view s) {
   std::size_t n = s.size();
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    n += (c == '"' || c == '\\' || c == '\b' || c == '\t' || c == '\n' || c == '\f' || c == '\r')
-             ? 1
-             : 5;
-  }
+  for (char ch : s) n += kEscapeExtra[static_cast<unsigned char>(ch)];
   return n;
 }
 

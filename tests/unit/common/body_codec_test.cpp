@@ -79,6 +79,18 @@ TEST(AppendJsonString, InvalidUtf8IsReadAsLatin1SoTheLineStillParses) {
   EXPECT_EQ(std::string(v.as_string()), "na\xc3\xafve");
 }
 
+TEST(IsValidUtf8, ChecksBytesAfterLongAsciiRuns) {
+  const std::string ascii(17, 'a');
+  EXPECT_TRUE(IsValidUtf8(ascii));
+  EXPECT_TRUE(IsValidUtf8(ascii + "\xc3\xa9" + ascii));
+  EXPECT_TRUE(IsValidUtf8(ascii + "\xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8(ascii + "\xff"));
+  EXPECT_FALSE(IsValidUtf8(ascii + "\xc3"));                // truncated at the end
+  EXPECT_FALSE(IsValidUtf8(std::string(8, 'b') + "\xc0\xaf"));  // overlong
+  EXPECT_FALSE(IsValidUtf8(ascii + "\xed\xa0\x80" + ascii));  // surrogate
+  EXPECT_TRUE(IsValidUtf8(""));
+}
+
 TEST(ClassifyBody, AgreesWithReserialisingTheDocument) {
   const std::vector<std::string> bodies = {
       R"({"a":[1,2]})", R"({"a": 1})", R"([])", R"({})", R"([{},[],[[]]])",
