@@ -12,6 +12,10 @@
 #include <boost/json/value.hpp>
 #include <charconv>
 #include <chrono>
+#include <map>
+#include <set>
+#include <span>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -271,6 +275,40 @@ void AddEntryValues(PgParams& params, const LibraryEntry& e) {
       .Add(e.scrubbed_at_ms);
 }
 
+// Rows per multi-row INSERT: 13 parameters a row stays far below PostgreSQL's 65 535.
+constexpr std::size_t kRowsPerStatement = 500;
+
+// "($1, $2, …), (…)" for `rows` rows of `columns` parameters after `first - 1` others, each
+// placeholder followed by its cast from `casts` ("" for text).
+std::string ValuesList(std::size_t rows, const std::vector<const char*>& casts, int first) {
+  std::string sql;
+  int n = first;
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r == 0 ? "(" : ", (";
+    for (std::size_t c = 0; c < casts.size(); ++c) {
+      if (c > 0) sql += ", ";
+      sql += '$';
+      sql += std::to_string(n++);
+      sql += casts[c];
+    }
+    sql += ')';
+  }
+  return sql;
+}
+
+// The entries of `chunk` with a key that appears again later in it dropped: ON CONFLICT
+// cannot touch one row twice in a statement, and the later entry is the one that wins.
+std::vector<const LibraryEntry*> LastPerKey(std::span<const LibraryEntry> chunk) {
+  std::vector<const LibraryEntry*> out;
+  std::set<std::tuple<std::string_view, std::string_view, int>> seen;
+  for (std::size_t i = chunk.size(); i-- > 0;) {
+    const LibraryEntry& e = chunk[i];
+    if (seen.emplace(e.service, e.match_key, e.seq).second) out.push_back(&e);
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
 bool ValidMode(const std::string& mode) {
   return mode.empty() || mode == "LEARN" || mode == "MOCK" || mode == "PASSTHROUGH";
 }
@@ -452,17 +490,32 @@ class PostgresStore final : public Store {
     const int64_t now = NowMs();
     return Run("UpsertEntries", &tenant,
                [&](PgConnection& conn) -> Result<std::vector<LibraryEntry>> {
-                 std::vector<LibraryEntry> stored;
-                 stored.reserve(entries.size());
-                 for (const auto& entry : entries) {
+                 // Multi-row statements: a round trip per 500 rows, not per row.
+                 std::map<std::tuple<std::string, std::string, int>, LibraryEntry> by_key;
+                 const std::span<const LibraryEntry> all(entries);
+                 for (std::size_t at = 0; at < all.size(); at += kRowsPerStatement) {
+                   const auto rows_in =
+                       LastPerKey(all.subspan(at, std::min(kRowsPerStatement, all.size() - at)));
                    PgParams params;
                    params.Add(tenant);
-                   AddEntryValues(params, entry);
-                   params.Add(entry.created_at_ms > 0 ? entry.created_at_ms : now).Add(now);
-                   auto rows = conn.Exec(std::string(kUpsertEntrySql) + kEntryColumns, params);
+                   for (const LibraryEntry* e : rows_in) {
+                     AddEntryValues(params, *e);
+                     params.Add(e->created_at_ms > 0 ? e->created_at_ms : now).Add(now);
+                   }
+                   const std::string sql =
+                       std::string(kUpsertEntriesHead) +
+                       ValuesList(rows_in.size(), kEntryCasts, 2) + kUpsertEntriesTail +
+                       kEntryColumns;
+                   auto rows = conn.Exec(sql, params);
                    if (!rows) return rows.error_value();
-                   stored.push_back(EntryFromRow(*rows, 0));
+                   for (int r = 0; r < rows->size(); ++r) {
+                     LibraryEntry e = EntryFromRow(*rows, r);
+                     by_key[{e.service, e.match_key, e.seq}] = std::move(e);
+                   }
                  }
+                 std::vector<LibraryEntry> stored;
+                 stored.reserve(entries.size());
+                 for (const auto& e : entries) stored.push_back(by_key.at({e.service, e.match_key, e.seq}));
                  return stored;
                });
   }
@@ -658,22 +711,29 @@ class PostgresStore final : public Store {
     return Run("StageBatch", &tenant, [&](PgConnection& conn) -> Status {
       auto state = LockActiveJob(conn, tenant, job_id);
       if (!state) return state.error_value();
-      for (const auto& entry : entries) {
+      const std::span<const LibraryEntry> all(entries);
+      for (std::size_t at = 0; at < all.size(); at += kRowsPerStatement) {
+        const auto rows_in =
+            LastPerKey(all.subspan(at, std::min(kRowsPerStatement, all.size() - at)));
         PgParams params;
-        params.Add(tenant);
-        AddEntryValues(params, entry);
-        params.Add(entry.created_at_ms > 0 ? entry.created_at_ms : now).Add(job_id);
-        auto rows = conn.Exec(
-            "INSERT INTO staged_entries (tenant_id, service, method, uri, uri_template, "
-            "match_key, seq, status, exchange_json, source, scrubbed_at, created_at, job_id) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7::int, $8::int, $9, $10, $11::bigint, "
-            "$12::bigint, $13) "
+        params.Add(tenant).Add(job_id);
+        for (const LibraryEntry* e : rows_in) {
+          AddEntryValues(params, *e);
+          params.Add(e->created_at_ms > 0 ? e->created_at_ms : now);
+        }
+        std::vector<const char*> casts(kEntryCasts.begin(), kEntryCasts.end() - 1);
+        const std::string sql =
+            "INSERT INTO staged_entries (tenant_id, job_id, service, method, uri, uri_template, "
+            "match_key, seq, status, exchange_json, source, scrubbed_at, created_at) "
+            "SELECT $1, $2, v.* FROM (VALUES " +
+            ValuesList(rows_in.size(), casts, 3) +
+            ") AS v "
             "ON CONFLICT (tenant_id, job_id, service, match_key, seq) DO UPDATE SET "
             "method = EXCLUDED.method, uri = EXCLUDED.uri, "
             "uri_template = EXCLUDED.uri_template, status = EXCLUDED.status, "
             "exchange_json = EXCLUDED.exchange_json, source = EXCLUDED.source, "
-            "scrubbed_at = EXCLUDED.scrubbed_at",
-            params);
+            "scrubbed_at = EXCLUDED.scrubbed_at";
+        auto rows = conn.Exec(sql, params);
         if (!rows) return rows.error_value();
       }
       for (const auto& offset : staged_offsets) {
@@ -1017,12 +1077,15 @@ class PostgresStore final : public Store {
   }
 
  private:
-  static constexpr const char* kUpsertEntrySql =
+  // Entry columns after tenant_id, with their casts (the last is created_at/updated_at).
+  static inline const std::vector<const char*> kEntryCasts = {
+      "", "", "", "", "", "::int", "::int", "", "", "::bigint", "::bigint", "::bigint"};
+  static constexpr const char* kUpsertEntriesHead =
       "INSERT INTO library_entries (tenant_id, service, method, uri, uri_template, match_key, "
       "seq, status, exchange_json, source, scrubbed_at, created_at, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7::int, $8::int, $9, $10, $11::bigint, $12::bigint, "
-      "$13::bigint) "
-      "ON CONFLICT (tenant_id, service, match_key, seq) DO UPDATE SET "
+      "SELECT $1, v.* FROM (VALUES ";
+  static constexpr const char* kUpsertEntriesTail =
+      ") AS v ON CONFLICT (tenant_id, service, match_key, seq) DO UPDATE SET "
       "method = EXCLUDED.method, uri = EXCLUDED.uri, uri_template = EXCLUDED.uri_template, "
       "status = EXCLUDED.status, exchange_json = EXCLUDED.exchange_json, "
       "source = EXCLUDED.source, scrubbed_at = EXCLUDED.scrubbed_at, "
