@@ -1,0 +1,70 @@
+// Seeding importers: turn files users already have (HAR captures, Postman collections) into
+// library::Exchange records, with a report of what was created, skipped and why.
+//
+// All functions are pure (no I/O, no globals) and thread-safe. They never throw: bad input
+// is an Error naming what is wrong (a JSON syntax error names its line, column and byte
+// offset). Nothing is invented: a request without a recorded or saved response is reported
+// in ImportReport::skipped, never turned into an exchange. See README.md for the decisions.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "library/exchange.hpp"
+
+namespace gostly::seed {
+
+// One input element that did not become an exchange.
+struct Skipped {
+  std::string where;   // "entries[3]" (HAR), "item 'Auth' > 'Get token'" (Postman)
+  std::string reason;  // "response status is 0 (request never completed)", "no saved response"
+};
+
+struct ImportReport {
+  std::string format;  // "har 1.2", "postman v2.1.0", ...
+  std::size_t created = 0;
+  std::vector<Skipped> skipped;
+  std::vector<std::string> warnings;  // lossy conversions, unresolved variables (each once)
+};
+
+struct ImportOptions {
+  std::string service = "default";
+  // Stamped on every exchange: the seeding "window" these exchanges belong to.
+  std::string recording_session_id = "seed-import";
+  // Bounds: input larger than max_bytes is refused before parsing; at most max_entries
+  // exchanges are produced (the rest are reported in one Skipped record).
+  std::size_t max_bytes = 64 * 1024 * 1024;
+  std::size_t max_entries = 100000;
+  // Postman only: an environment as JSON text, either a Postman environment export
+  // ({"values":[{"key":..,"value":..,"enabled":..}]}) or a flat object {"name": "value"}.
+  // Environment values win over collection variables (Postman's precedence). Empty: none.
+  std::string environment;
+  // Timestamp for exchanges whose source has none (Postman; HAR entries without
+  // startedDateTime). Empty: the current UTC time, RFC 3339 with milliseconds.
+  std::string default_timestamp;
+};
+
+enum class Format { kHar, kPostman, kOpenApi, kUnknown };
+std::string_view ToString(Format format);  // "har", "postman", "openapi", "unknown"
+
+// Classifies by content, never by file name: HAR has log.entries (an array); a Postman v2
+// collection has info.schema containing "schema.getpostman.com" or "collection/v2"; an
+// OpenAPI/Swagger document has a top-level "openapi" or "swagger" key (JSON, or YAML text
+// whose first such line is "openapi:" / "swagger:"). Anything else is kUnknown.
+Format DetectFormat(std::string_view text);
+
+// HAR 1.1 / 1.2 (and dialects such as Polly.JS recordings). `report` may be null.
+common::Result<std::vector<library::Exchange>> ImportHar(std::string_view text,
+                                                         const ImportOptions& options,
+                                                         ImportReport* report);
+
+// Postman collection v2.0 / v2.1: one exchange per saved example response. `report` may be
+// null.
+common::Result<std::vector<library::Exchange>> ImportPostman(std::string_view text,
+                                                             const ImportOptions& options,
+                                                             ImportReport* report);
+
+}  // namespace gostly::seed
