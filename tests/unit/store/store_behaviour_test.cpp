@@ -823,6 +823,34 @@ TEST_P(StoreBehaviour, PurgeStagingOnlyForFinishedJobsAndKeepsTheLibrary) {
             ErrorCode::kNotFound);
 }
 
+TEST_P(StoreBehaviour, ALargeBatchWithRepeatedKeysKeepsTheLastOfEach) {
+  // More rows than one multi-row statement holds, and keys repeated inside one call.
+  std::vector<LibraryEntry> batch;
+  for (int i = 0; i < 1200; ++i) batch.push_back(Entry("svc", "k" + std::to_string(i)));
+  batch.push_back(Entry("svc", "k7", 0, true, R"({"v":"later"})"));
+  ASSERT_OK_AND_ASSIGN(auto stored, store().UpsertEntries(kDefaultTenant, batch));
+  ASSERT_EQ(stored.size(), batch.size());
+  EXPECT_EQ(stored[7].id, stored.back().id) << "the same row, returned for both inputs";
+  EXPECT_EQ(stored.back().exchange_json, R"({"v":"later"})");
+  EXPECT_EQ(Count(kDefaultTenant), 1200);
+
+  ASSERT_OK(store().CreateJob(kDefaultTenant, Job("job-1")));
+  std::vector<LibraryEntry> staged;
+  for (int i = 0; i < 700; ++i) staged.push_back(Entry("svc", "s" + std::to_string(i)));
+  staged.push_back(Entry("svc", "s3", 0, true, R"({"v":"staged-later"})"));
+  ASSERT_OK(store().StageBatch(kDefaultTenant, "job-1", staged, {}, {}));
+  ASSERT_OK(store().PublishJob(kDefaultTenant, "job-1"));
+  EXPECT_EQ(Count(kDefaultTenant), 1900);
+  bool found = false;
+  for (const auto& e : AllEntries(kDefaultTenant)) {
+    if (e.match_key == "GET /v1/items/s3") {
+      found = true;
+      EXPECT_EQ(e.exchange_json, R"({"v":"staged-later"})");
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST_P(StoreBehaviour, RestagingTheSameKeyReplacesTheStagedEntry) {
   ASSERT_OK(store().CreateJob(kDefaultTenant, Job("job-1")));
   ASSERT_OK(store().StageBatch(kDefaultTenant, "job-1", {Entry("svc", "a", 0, true, R"({"v":1})")},
