@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "control/http_client.hpp"
+#include "seed/importer.hpp"
 
 namespace gostly::apps {
 
@@ -196,6 +197,46 @@ int RunExportCommand(const CliOptions& o) {
   out.flush();
   if (!out) return Fail("export", "write failed");
   if (!o.output.empty()) std::cerr << "exported " << rows << " sealed entries to " << o.output << '\n';
+  return 0;
+}
+
+int RunSeedCommand(const CliOptions& o) {
+  std::ifstream in(o.file, std::ios::binary);
+  if (!in) return Fail("seed", "cannot read " + o.file);
+  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string format = o.seed_format;  // --format overrides detection
+  if (format.empty()) {
+    const seed::Format detected = seed::DetectFormat(body);
+    if (detected == seed::Format::kHar || detected == seed::Format::kPostman) {
+      format = std::string(seed::ToString(detected));
+    } else if (detected == seed::Format::kOpenApi) {
+      return Fail("seed", o.file + " is an OpenAPI document; OpenAPI seeding is not available yet");
+    } else {
+      return Fail("seed", o.file + ": not a HAR file or a Postman v2 collection (pass --format "
+                          "to force one and see why)");
+    }
+  }
+  if (format != "har" && format != "postman") {
+    return Fail("seed", "unknown --format '" + format + "' (supported: har, postman)");
+  }
+  const bool tty = ::isatty(STDOUT_FILENO) == 1;
+  if (tty) std::printf("seeding %s (%s, %zu bytes)…", o.file.c_str(), format.c_str(), body.size());
+  std::fflush(stdout);
+  std::string target = "/v1/seed/" + format + "?service=" + UrlEncode(o.service.empty() ? "default" : o.service);
+  if (o.dry_run) target += "&dry_run=true";
+  Reply r = Call(o, "POST", target, body);
+  if (tty) std::printf("\r\033[K");
+  if (!r.error.empty()) return Fail("seed", o.file + ": " + r.error);
+  const auto& report = r.body.as_object();
+  std::cout << o.file << ": " << Str(r.body, "format") << ", " << Str(r.body, "created")
+            << (o.dry_run ? " entries would be created" : " entries created") << ", "
+            << report.at("skipped").as_array().size() << " skipped\n";
+  for (const auto& s : report.at("skipped").as_array()) {
+    std::cout << "  skipped " << Str(s, "where") << ": " << Str(s, "reason") << '\n';
+  }
+  for (const auto& w : report.at("warnings").as_array()) {
+    std::cout << "  warning: " << (w.is_string() ? std::string(w.as_string()) : "") << '\n';
+  }
   return 0;
 }
 

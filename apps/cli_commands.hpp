@@ -1,4 +1,4 @@
-// Host CLI verbs (DESIGN §11): `gostly mode`, `status`, `transition`, `export`. Each talks
+// Host CLI verbs (DESIGN §11): `gostly mode`, `status`, `transition`, `export`, `seed`. Each talks
 // to a running control plane's API (GOSTLY_URL, default http://127.0.0.1:8000) with the API
 // key in GHOST_API_KEY, prints a result, and exits 0 on success or non-zero with a one-line
 // reason on failure.
@@ -22,6 +22,10 @@ struct CliOptions {
   std::string service;
   std::string output;
   std::string format = "jsonl";
+  // seed
+  std::string file;
+  std::string seed_format;  // empty: detected from the content
+  bool dry_run = false;
 };
 
 void AddCliOptions(CLI::App& app, CliOptions& options);
@@ -30,5 +34,6 @@ int RunModeCommand(const CliOptions& options);
 int RunStatusCommand(const CliOptions& options);
 int RunTransitionCommand(const CliOptions& options);
 int RunExportCommand(const CliOptions& options);
+int RunSeedCommand(const CliOptions& options);
 
 }  // namespace gostly::apps

@@ -51,6 +51,15 @@ int main(int argc, char** argv) {
   export_cmd->add_option("-o,--output", cli.output, "File to write (default stdout)");
   export_cmd->add_option("--format", cli.format, "jsonl");
 
+  auto* seed = app.add_subcommand(
+      "seed", "Seed the library from a HAR file or a Postman collection (format detected)");
+  gostly::apps::AddCliOptions(*seed, cli);
+  seed->add_option("file", cli.file, "The file to import")->required();
+  seed->add_option("--service", cli.service, "Service the entries belong to (default: default)");
+  seed->add_flag("--dry-run", cli.dry_run, "Report what would be created; change nothing");
+  seed->add_option("--format", cli.seed_format,
+                   "har or postman (default: detected from the content)");
+
   CLI11_PARSE(app, argc, argv);
   gostly::common::InitLogging(log_level, log_format);
 
@@ -61,5 +70,6 @@ int main(int argc, char** argv) {
   if (*status) return gostly::apps::RunStatusCommand(cli);
   if (*transition) return gostly::apps::RunTransitionCommand(cli);
   if (*export_cmd) return gostly::apps::RunExportCommand(cli);
+  if (*seed) return gostly::apps::RunSeedCommand(cli);
   return 1;
 }

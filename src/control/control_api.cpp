@@ -13,6 +13,7 @@
 #include "control/library_entry.hpp"
 #include "library/exchange.hpp"
 #include "library/uri_template.hpp"
+#include "seed/importer.hpp"
 
 namespace gostly::control {
 
@@ -359,6 +360,15 @@ void ControlApi::Register() {
   router_.Add(Paginated(Op("GET", "/v1/export", "Sealed library entries only, for export", viewer),
                         {"service"}),
               bind(&ControlApi::Export));
+  for (const char* format : {"har", "postman"}) {
+    Operation op = Op("POST", std::string("/v1/seed/") + format,
+                      std::string("Seed the library from a ") +
+                          (std::string(format) == "har" ? "HAR 1.1/1.2 file" : "Postman v2.x collection") +
+                          " sent as the body (scrubbed, sealed, served by the proxy)",
+                      editor, 201);
+    op.query_params = {"service", "dry_run"};
+    router_.Add(std::move(op), [this, f = std::string(format)](ApiRequest& r) { return Seed(r, f); });
+  }
 }
 
 void ControlApi::Authenticate(ApiRequest& request, Access access) const {
@@ -915,6 +925,87 @@ ApiResponse ControlApi::Export(ApiRequest& request) {
   Audit(request, "library.export", filter.service.empty() ? "*" : filter.service,
         json::serialize(json::object{{"rows", out["items"].as_array().size()}}));
   return JsonResponse(200, out);
+}
+
+ApiResponse ControlApi::Seed(ApiRequest& request, const std::string& format) {
+  seed::ImportOptions options;
+  options.service = request.Query("service").empty() ? "default" : request.Query("service");
+  if (!ValidServiceId(options.service)) {
+    throw ApiError(422, "invalid_parameter",
+                   "Query parameter 'service' must be 1-64 characters of A-Z a-z 0-9 . _ -.");
+  }
+  const bool dry_run = request.Query("dry_run") == "true";
+  options.recording_session_id = NewId("seed-");
+  if (request.body.empty()) throw ApiError(422, "invalid_body", "Send the file as the body.");
+  const seed::Format detected = seed::DetectFormat(request.body);
+  seed::ImportReport report;
+  auto imported = format == "har" ? seed::ImportHar(request.body, options, &report)
+                                  : seed::ImportPostman(request.body, options, &report);
+  if (!imported) {
+    std::string detail = imported.error();
+    if (detected != seed::Format::kUnknown && seed::ToString(detected) != format) {
+      detail += " (the body looks like " + std::string(seed::ToString(detected)) +
+                ": use /v1/seed/" + std::string(seed::ToString(detected)) + ")";
+    }
+    throw ApiError(422, "invalid_seed_file", detail);
+  }
+  std::vector<library::Exchange> exchanges = std::move(imported).value();
+
+  // Same path as recorded traffic: scrub, key, seal. Repeats of a key keep their file order
+  // as the replay sequence.
+  const scrub::Scrubber& scrubber = scrubber_(request.tenant);
+  std::map<std::string, int> next_seq;
+  std::vector<store::LibraryEntry> entries;
+  entries.reserve(exchanges.size());
+  for (auto& ex : exchanges) {
+    scrubber.ScrubExchange(ex);
+    const int seq = next_seq[ex.service + '\n' + MatchKey(ex)]++;
+    entries.push_back(SealedEntry(ex, seq, "seed:" + format));
+  }
+  json::array skipped;
+  for (const auto& s : report.skipped) {
+    skipped.push_back(json::object{{"where", s.where}, {"reason", s.reason}});
+  }
+  json::array warnings;
+  for (const auto& w : report.warnings) warnings.emplace_back(w);
+  json::object out{{"format", report.format},
+                   {"service", options.service},
+                   {"dry_run", dry_run},
+                   {"created", entries.size()},
+                   {"skipped", std::move(skipped)},
+                   {"warnings", std::move(warnings)}};
+  if (dry_run) return JsonResponse(200, out);
+
+  constexpr std::size_t kChunk = 1000;
+  for (std::size_t at = 0; at < entries.size(); at += kChunk) {
+    std::vector<store::LibraryEntry> chunk(
+        entries.begin() + static_cast<std::ptrdiff_t>(at),
+        entries.begin() + static_cast<std::ptrdiff_t>(std::min(entries.size(), at + kChunk)));
+    Unwrap(store_.UpsertEntries(request.tenant, chunk));
+  }
+  // The proxy serves the seeded (scrubbed) records from its local library. Its admin API
+  // takes bodies up to MAX_BODY_BYTES, so records go in batches of bounded size.
+  common::Status pushed = common::OkStatus();
+  json::array batch;
+  std::size_t batch_bytes = 0;
+  auto flush = [&] {
+    if (batch.empty() || !pushed) return;
+    pushed = link_.AddMocks(batch);
+    batch.clear();
+    batch_bytes = 0;
+  };
+  for (const auto& e : entries) {
+    if (batch_bytes + e.exchange_json.size() > 512 * 1024) flush();
+    batch_bytes += e.exchange_json.size();
+    batch.push_back(json::parse(e.exchange_json));
+  }
+  flush();
+  out["pushed_to_proxy"] = pushed.ok();
+  if (!pushed) out["push_error"] = pushed.error();
+  Audit(request, "seed." + format, options.service,
+        json::serialize(json::object{{"created", entries.size()},
+                                     {"skipped", report.skipped.size()}}));
+  return JsonResponse(201, out);
 }
 
 }  // namespace gostly::control

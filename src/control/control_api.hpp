@@ -72,6 +72,8 @@ class ControlApi {
   ApiResponse TransitionStatus(ApiRequest& request);
   ApiResponse ListJobs(ApiRequest& request);
   ApiResponse Export(ApiRequest& request);
+  // POST /v1/seed/{format}: the file is the body; service and dry_run as query parameters.
+  ApiResponse Seed(ApiRequest& request, const std::string& format);
 
   void Audit(const ApiRequest& request, std::string action, std::string target,
              std::string detail_json = "{}");

@@ -1,0 +1,96 @@
+// Seeding end to end: `gostly seed FILE` and POST /v1/seed/{har,postman} against a running
+// `gostly up`, with files from ../shared/corpus; MOCK then answers the seeded operations.
+#include <fstream>
+#include <sstream>
+
+#include "harness.hpp"
+
+namespace gostly::integration {
+namespace {
+
+const fs::path kCorpus = fs::path(GOSTLY_SOURCE_DIR) / ".." / "shared" / "corpus";
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+class Seeding : public WorkDirTest {};
+
+TEST_F(Seeding, HarThroughTheCliIsServedWithTheRecordedStatusAndBody) {
+  ASSERT_TRUE(fs::exists(kCorpus / "har")) << "the shared corpus is missing at " << kCorpus;
+  ProxyProcess up(work_.path(),
+                  {.data_dir = data_dir(), .env = {{"INITIAL_MODE", "mock"}}, .up = true});
+  ASSERT_PROXY_STARTS(up);
+  const fs::path har = kCorpus / "har" / "mitmproxy-successful_log.har";
+  auto seeded = test_support::RunCommand(
+      GOSTLY_BINARY,
+      {"seed", har.string(), "--url", "http://127.0.0.1:" + std::to_string(up.control_port())},
+      work_.path(), 60s);
+  ASSERT_EQ(seeded.exit_status, 0) << seeded.output;
+  EXPECT_NE(seeded.output.find("2 entries created, 0 skipped"), std::string::npos)
+      << seeded.output;
+
+  // The HAR's own response bodies, as the proxy must now serve them.
+  const json::value file = ParseJson(Slurp(har));
+  const auto& entries = file.at("log").at("entries").as_array();
+  const auto& page = entries[0].at("response");
+  const auto served = up.Get("/", {{"Host", "example.com"}});
+  EXPECT_EQ(served.status, page.at("status").to_number<int>()) << Describe(served);
+  EXPECT_EQ(served.body, StringField(page.at("content"), "text"));
+  EXPECT_EQ(served.Header("X-Ghost-Mock"), "true");
+  const auto& post = entries[1];
+  const auto echoed =
+      up.Send("POST", "/post", StringField(post.at("request").at("postData"), "text"));
+  EXPECT_EQ(echoed.status, 200) << Describe(echoed);
+  EXPECT_EQ(ParseJson(echoed.body),
+            ParseJson(StringField(post.at("response").at("content"), "text")));
+
+  const auto mocks = up.Control("GET", "/v1/mocks?limit=10");
+  EXPECT_EQ(ParseJson(mocks.body).at("items").as_array().size(), 2u) << mocks.body;
+  EXPECT_NE(mocks.body.find("\"source\":\"seed:har\""), std::string::npos);
+  EXPECT_NE(up.Control("GET", "/v1/audit").body.find("seed.har"), std::string::npos);
+}
+
+TEST_F(Seeding, PostmanExamplesBecomeEntriesAndRequestsWithoutOneAreReported) {
+  ProxyProcess up(work_.path(),
+                  {.data_dir = data_dir(), .env = {{"INITIAL_MODE", "mock"}}, .up = true});
+  ASSERT_PROXY_STARTS(up);
+  const std::string collection =
+      Slurp(kCorpus / "postman" / "sabre-lodging-v2025.04.postman_collection.json");
+  ASSERT_FALSE(collection.empty());
+
+  const auto dry = up.Control("POST", "/v1/seed/postman?dry_run=true&service=lodging", collection);
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  EXPECT_EQ(ParseJson(dry.body).at("created").to_number<int>(), 12) << dry.body;
+  EXPECT_EQ(ParseJson(up.Control("GET", "/v1/mocks").body).at("items").as_array().size(), 0u)
+      << "a dry run changes nothing";
+
+  const auto real = up.Control("POST", "/v1/seed/postman?service=lodging", collection);
+  ASSERT_EQ(real.status, 201) << real.body;
+  EXPECT_TRUE(ParseJson(real.body).at("pushed_to_proxy").as_bool()) << real.body;
+  const auto listed = up.Control("GET", "/v1/mocks?service=lodging&limit=100");
+  EXPECT_EQ(ParseJson(listed.body).at("items").as_array().size(), 12u);
+
+  const auto echo = up.Control("POST", "/v1/seed/postman",
+                               Slurp(kCorpus / "postman" / "newman-echo-v2.postman_collection.json"));
+  ASSERT_EQ(echo.status, 201) << echo.body;
+  const json::value report = ParseJson(echo.body);
+  EXPECT_EQ(report.at("created").to_number<int>(), 10);
+  EXPECT_EQ(report.at("skipped").as_array().size(), 15u);
+  EXPECT_NE(echo.body.find("no saved response"), std::string::npos);
+
+  // The wrong kind of file, and broken JSON, are clear 422s.
+  const auto wrong = up.Control("POST", "/v1/seed/har", collection);
+  EXPECT_EQ(wrong.status, 422);
+  EXPECT_NE(wrong.body.find("/v1/seed/postman"), std::string::npos) << wrong.body;
+  const auto torn = up.Control("POST", "/v1/seed/har", R"({"log":{"entries":[{"request":)");
+  EXPECT_EQ(torn.status, 422);
+  EXPECT_NE(StringField(ParseJson(torn.body), "detail").find("byte"), std::string::npos)
+      << torn.body;
+}
+
+}  // namespace
+}  // namespace gostly::integration
