@@ -16,6 +16,10 @@ std::string_view ToString(Format format) {
       return "postman";
     case Format::kOpenApi:
       return "openapi";
+    case Format::kHoverfly:
+      return "hoverfly";
+    case Format::kWireMock:
+      return "wiremock";
     case Format::kUnknown:
       break;
   }
@@ -42,12 +46,28 @@ bool LooksLikeYamlOpenApi(std::string_view text) {
   return false;
 }
 
+// A JSON array whose first element is a WireMock mapping (request + response objects).
+Format LooksLikeWireMockArray(std::string_view text) {
+  ImportOptions options;
+  options.max_bytes = text.size();
+  auto doc = detail::ParseJsonInput(text, options);
+  const auto* array = doc ? doc->if_array() : nullptr;
+  if (array == nullptr || array->empty()) return Format::kUnknown;
+  const auto* first = array->front().if_object();
+  if (first != nullptr && detail::GetObject(*first, "request") != nullptr &&
+      detail::GetObject(*first, "response") != nullptr) {
+    return Format::kWireMock;
+  }
+  return Format::kUnknown;
+}
+
 }  // namespace
 
 Format DetectFormat(std::string_view text) {
   std::size_t first = 0;
   while (first < text.size() && std::isspace(static_cast<unsigned char>(text[first]))) ++first;
   if (first == text.size()) return Format::kUnknown;
+  if (text[first] == '[') return LooksLikeWireMockArray(text);
   if (text[first] != '{') return LooksLikeYamlOpenApi(text) ? Format::kOpenApi : Format::kUnknown;
   ImportOptions options;
   options.max_bytes = text.size();
@@ -68,6 +88,15 @@ Format DetectFormat(std::string_view text) {
     }
   }
   if (root->contains("openapi") || root->contains("swagger")) return Format::kOpenApi;
+  // Peer tools: Hoverfly has data.pairs; WireMock a "mappings" array or one mapping.
+  if (const auto* data = detail::GetObject(*root, "data")) {
+    if (detail::GetArray(*data, "pairs") != nullptr) return Format::kHoverfly;
+  }
+  if (detail::GetArray(*root, "mappings") != nullptr ||
+      (detail::GetObject(*root, "request") != nullptr &&
+       detail::GetObject(*root, "response") != nullptr)) {
+    return Format::kWireMock;
+  }
   return Format::kUnknown;
 }
 

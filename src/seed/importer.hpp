@@ -47,13 +47,23 @@ struct ImportOptions {
   std::string default_timestamp;
 };
 
-enum class Format { kHar, kPostman, kOpenApi, kUnknown };
+enum class Format {
+  kHar,
+  kPostman,
+  kOpenApi,
+  // Other record/replay tools (peer importers, see README.md "Other tools' recordings").
+  kHoverfly,
+  kWireMock,
+  kUnknown
+};
 std::string_view ToString(Format format);  // "har", "postman", "openapi", "unknown"
 
 // Classifies by content, never by file name: HAR has log.entries (an array); a Postman v2
 // collection has info.schema containing "schema.getpostman.com" or "collection/v2"; an
 // OpenAPI/Swagger document has a top-level "openapi" or "swagger" key (JSON, or YAML text
-// whose first such line is "openapi:" / "swagger:"). Anything else is kUnknown.
+// whose first such line is "openapi:" / "swagger:"). A Hoverfly simulation has data.pairs;
+// WireMock mappings are {"mappings": [...]}, one mapping (request + response objects) or a
+// JSON array whose first element is one. Anything else is kUnknown.
 Format DetectFormat(std::string_view text);
 
 // HAR 1.1 / 1.2 (and dialects such as Polly.JS recordings). `report` may be null.
@@ -66,5 +76,18 @@ common::Result<std::vector<library::Exchange>> ImportHar(std::string_view text,
 common::Result<std::vector<library::Exchange>> ImportPostman(std::string_view text,
                                                              const ImportOptions& options,
                                                              ImportReport* report);
+
+// Peer importers (see README.md "Other tools' recordings"). `report` may be null.
+// Hoverfly simulation (schema v1..v5.x): one exchange per data.pairs[] element whose request
+// matchers are all literal ("exact"; plain values in old schemas); others are skipped.
+common::Result<std::vector<library::Exchange>> ImportHoverfly(std::string_view text,
+                                                              const ImportOptions& options,
+                                                              ImportReport* report);
+// WireMock stub mappings: one mapping, {"mappings": [...]} or a JSON array of mappings. One
+// exchange per mapping with a literal url/urlPath and an inline body; scenario mappings come
+// out in scenario-state order (the replay sequence).
+common::Result<std::vector<library::Exchange>> ImportWireMock(std::string_view text,
+                                                              const ImportOptions& options,
+                                                              ImportReport* report);
 
 }  // namespace gostly::seed

@@ -253,7 +253,7 @@ TEST(DetectFormat, ClassifiesByContent) {
             Format::kPostman);
   EXPECT_EQ(DetectFormat(ReadCorpus("openapi/oai-petstore-swagger2.0.json")), Format::kOpenApi);
   EXPECT_EQ(DetectFormat(ReadCorpus("openapi/oai-petstore-v3.0.yaml")), Format::kOpenApi);
-  EXPECT_EQ(DetectFormat(ReadCorpus("cassettes/hoverfly-hoverfly.io.json")), Format::kUnknown);
+  EXPECT_EQ(DetectFormat(ReadCorpus("cassettes/hoverfly-hoverfly.io.json")), Format::kHoverfly);
   EXPECT_EQ(DetectFormat("{\"log\":"), Format::kUnknown);
   EXPECT_EQ(DetectFormat(""), Format::kUnknown);
 }
