@@ -20,6 +20,12 @@ std::string_view ToString(Format format) {
       return "hoverfly";
     case Format::kWireMock:
       return "wiremock";
+    case Format::kVcr:
+      return "vcr";
+    case Format::kGoVcr:
+      return "go-vcr";
+    case Format::kKeploy:
+      return "keploy";
     case Format::kUnknown:
       break;
   }
@@ -46,6 +52,33 @@ bool LooksLikeYamlOpenApi(std::string_view text) {
   return false;
 }
 
+// VCR.py / go-vcr cassettes (a top-level "interactions:" key; the first indented "uri:" or
+// "url:" line decides) and Keploy files (a top-level "version: api.keploy.io/..." line).
+// Only the first 64 KiB are looked at.
+Format LooksLikeYamlPeer(std::string_view text) {
+  text = text.substr(0, 64 * 1024);
+  bool interactions = false;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    auto line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.starts_with("version: api.keploy.io/")) return Format::kKeploy;
+    if (line.starts_with("interactions:")) {
+      interactions = true;
+      continue;
+    }
+    if (!interactions) continue;
+    auto key = line.find_first_not_of(" -");
+    if (key == std::string_view::npos || key == 0) continue;
+    auto rest = line.substr(key);
+    if (rest.starts_with("uri:")) return Format::kVcr;
+    if (rest.starts_with("url:")) return Format::kGoVcr;
+  }
+  return Format::kUnknown;
+}
+
 // A JSON array whose first element is a WireMock mapping (request + response objects).
 Format LooksLikeWireMockArray(std::string_view text) {
   ImportOptions options;
@@ -68,6 +101,9 @@ Format DetectFormat(std::string_view text) {
   while (first < text.size() && std::isspace(static_cast<unsigned char>(text[first]))) ++first;
   if (first == text.size()) return Format::kUnknown;
   if (text[first] == '[') return LooksLikeWireMockArray(text);
+  if (text[first] != '{') {
+    if (auto peer = LooksLikeYamlPeer(text); peer != Format::kUnknown) return peer;
+  }
   if (text[first] != '{') return LooksLikeYamlOpenApi(text) ? Format::kOpenApi : Format::kUnknown;
   ImportOptions options;
   options.max_bytes = text.size();

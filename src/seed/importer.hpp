@@ -54,6 +54,9 @@ enum class Format {
   // Other record/replay tools (peer importers, see README.md "Other tools' recordings").
   kHoverfly,
   kWireMock,
+  kVcr,     // VCR.py cassette (YAML; requests carry "uri")
+  kGoVcr,   // go-vcr cassette (YAML; requests carry "url")
+  kKeploy,  // Keploy mocks/tests (YAML documents with version api.keploy.io/…, kind, spec)
   kUnknown
 };
 std::string_view ToString(Format format);  // "har", "postman", "openapi", "unknown"
@@ -63,7 +66,10 @@ std::string_view ToString(Format format);  // "har", "postman", "openapi", "unkn
 // OpenAPI/Swagger document has a top-level "openapi" or "swagger" key (JSON, or YAML text
 // whose first such line is "openapi:" / "swagger:"). A Hoverfly simulation has data.pairs;
 // WireMock mappings are {"mappings": [...]}, one mapping (request + response objects) or a
-// JSON array whose first element is one. Anything else is kUnknown.
+// JSON array whose first element is one. YAML with a top-level "interactions:" key is a
+// VCR.py cassette when its first request key naming the URL is "uri:", go-vcr when it is
+// "url:"; YAML with a top-level "version: api.keploy.io/..." is Keploy. Anything else is
+// kUnknown.
 Format DetectFormat(std::string_view text);
 
 // HAR 1.1 / 1.2 (and dialects such as Polly.JS recordings). `report` may be null.
@@ -89,5 +95,22 @@ common::Result<std::vector<library::Exchange>> ImportHoverfly(std::string_view t
 common::Result<std::vector<library::Exchange>> ImportWireMock(std::string_view text,
                                                               const ImportOptions& options,
                                                               ImportReport* report);
+
+// VCR.py cassette (YAML): one exchange per interactions[] element; !!binary bodies are
+// decoded, compressed bodies stay compressed with their Content-Encoding. Tags other than
+// the YAML core schema (e.g. !!python/object) are refused; alias expansion is bounded.
+common::Result<std::vector<library::Exchange>> ImportVcr(std::string_view text,
+                                                         const ImportOptions& options,
+                                                         ImportReport* report);
+// go-vcr cassette v1/v2 (YAML): as ImportVcr, with request.url, response.code/status and
+// response.duration as the latency.
+common::Result<std::vector<library::Exchange>> ImportGoVcr(std::string_view text,
+                                                           const ImportOptions& options,
+                                                           ImportReport* report);
+// Keploy mocks/tests (YAML documents): one exchange per document of kind Http; other kinds
+// (Postgres, Mongo, Generic, ...) are skipped with a reason.
+common::Result<std::vector<library::Exchange>> ImportKeploy(std::string_view text,
+                                                            const ImportOptions& options,
+                                                            ImportReport* report);
 
 }  // namespace gostly::seed

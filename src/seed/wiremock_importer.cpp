@@ -117,17 +117,21 @@ std::string ConvertMapping(const json::value& value, const ImportOptions& option
       }
     }
     if (!literal && !patterns->empty()) {
-      warnings->push_back("mapping " + std::to_string(m.index) +
-                          ": request body patterns are not literal; the request body is left empty");
+      warnings->push_back(
+          "mapping " + std::to_string(m.index) +
+          ": request body patterns are not literal; the request body is left empty");
     }
   }
 
   auto status_it = response->find("status");
   std::int64_t status = 200;  // WireMock's default
   if (status_it != response->end()) {
-    if (const auto* i = status_it->value().if_int64()) status = *i;
-    else if (const auto* u = status_it->value().if_uint64()) status = static_cast<std::int64_t>(*u);
-    else return "response status is not a number";
+    if (const auto* i = status_it->value().if_int64())
+      status = *i;
+    else if (const auto* u = status_it->value().if_uint64())
+      status = static_cast<std::int64_t>(*u);
+    else
+      return "response status is not a number";
   }
   if (status < 100 || status > 999) return "response status is not an HTTP status";
   if (response->contains("fault")) return "response is a simulated fault, not an HTTP response";
@@ -252,7 +256,8 @@ common::Result<std::vector<library::Exchange>> ImportWireMock(std::string_view t
         }
         return MakeError(
             "not WireMock mappings: expected a mapping (request + response), a \"mappings\" "
-            "array or a JSON array of mappings" + hint,
+            "array or a JSON array of mappings" +
+                hint,
             ErrorCode::kInvalidArgument);
       }
     } else {
@@ -268,10 +273,9 @@ common::Result<std::vector<library::Exchange>> ImportWireMock(std::string_view t
     };
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (mappings.size() >= options.max_entries) {
-        rep.skipped.push_back({where(i) + "..", std::to_string(items.size() - i) +
-                                                    " mappings over the limit of " +
-                                                    std::to_string(options.max_entries) +
-                                                    " (max_entries)"});
+        rep.skipped.push_back(
+            {where(i) + "..", std::to_string(items.size() - i) + " mappings over the limit of " +
+                                  std::to_string(options.max_entries) + " (max_entries)"});
         break;
       }
       Mapping m;

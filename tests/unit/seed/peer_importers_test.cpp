@@ -1,5 +1,5 @@
-// Importers for other record/replay tools' files (Hoverfly, WireMock): the shared corpus
-// files import with known counts, and the format-specific cases hold.
+// Importers for other record/replay tools' files (Hoverfly, WireMock, VCR.py, go-vcr, Keploy): the
+// shared corpus files import with known counts, and the format-specific cases hold.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +8,8 @@
 
 #include "corpus_util.hpp"
 #include "seed/importer.hpp"
+#include "seed/json_input.hpp"
+#include "seed/peer_yaml.hpp"
 
 namespace gostly::seed {
 namespace {
@@ -84,7 +86,8 @@ TEST(ImportHoverfly, EncodedBodyIsDecodedByteExact) {
   EXPECT_EQ(report.format, "hoverfly v5.2");
 
   // Binary bytes (NUL, 0xff) survive base64 and the JSON Lines form.
-  const std::string sim = R"({"data":{"pairs":[{"request":{"method":[{"matcher":"exact","value":"GET"}],
+  const std::string sim =
+      R"({"data":{"pairs":[{"request":{"method":[{"matcher":"exact","value":"GET"}],
     "path":[{"matcher":"exact","value":"/bin"}]},
     "response":{"status":200,"body":"AP8Bgg==","encodedBody":true}}]}})";
   auto bin = ImportHoverfly(sim, Options(), nullptr);
@@ -212,8 +215,8 @@ TEST(ImportWireMock, BodiesAndPatterns) {
   ExpectAllRoundTrip(*result, "wiremock bodies");
 
   // A single mapping (no "mappings" wrapper); status defaults to 200.
-  auto single = ImportWireMock(R"({"request":{"method":"GET","url":"/one"},"response":{"body":"x"}})",
-                               Options(), nullptr);
+  auto single = ImportWireMock(
+      R"({"request":{"method":"GET","url":"/one"},"response":{"body":"x"}})", Options(), nullptr);
   ASSERT_TRUE(single.ok()) << single.error();
   ASSERT_EQ(single->size(), 1u);
   EXPECT_EQ((*single)[0].status, 200);
@@ -223,11 +226,192 @@ TEST(ImportWireMock, BadInputIsAClearError) {
   auto truncated = ImportWireMock("{\"mappings\":[\n{\"request\":", Options(), nullptr);
   ASSERT_FALSE(truncated.ok());
   EXPECT_NE(truncated.error().find("line 2"), std::string::npos) << truncated.error();
-  auto hoverfly = ImportWireMock(ReadCorpus("cassettes/hoverfly-hoverfly.io.json"), Options(),
-                                 nullptr);
+  auto hoverfly =
+      ImportWireMock(ReadCorpus("cassettes/hoverfly-hoverfly.io.json"), Options(), nullptr);
   ASSERT_FALSE(hoverfly.ok());
   EXPECT_NE(hoverfly.error().find("not WireMock mappings"), std::string::npos);
   EXPECT_NE(hoverfly.error().find("Hoverfly"), std::string::npos) << hoverfly.error();
+}
+
+// ---------------------------------------------------------------------------------------
+// VCR.py and go-vcr
+
+// Counted once with python (yaml.safe_load(...)["interactions"]; every interaction has a
+// request with method + uri/url and a response with a status code):
+//   vcrpy-domain_redirect.yaml 2, vcrpy-gzip_requests.yaml 1, go-vcr-golang-org.yaml 3.
+TEST(ImportVcr, CorpusFiles) {
+  struct Case {
+    const char* file;
+    Format format;
+    std::size_t created;
+  };
+  for (const Case& c : {Case{"cassettes/vcrpy-domain_redirect.yaml", Format::kVcr, 2},
+                        Case{"cassettes/vcrpy-gzip_requests.yaml", Format::kVcr, 1},
+                        Case{"cassettes/go-vcr-golang-org.yaml", Format::kGoVcr, 3}}) {
+    SCOPED_TRACE(c.file);
+    auto text = ReadCorpus(c.file);
+    EXPECT_EQ(DetectFormat(text), c.format);
+    ImportReport report;
+    auto result = c.format == Format::kVcr ? ImportVcr(text, Options(), &report)
+                                           : ImportGoVcr(text, Options(), &report);
+    ASSERT_TRUE(result.ok()) << result.error();
+    EXPECT_EQ(result->size(), c.created);
+    EXPECT_EQ(report.created, c.created);
+    EXPECT_EQ(report.skipped.size(), 0u);
+    ExpectAllRoundTrip(*result, c.file);
+  }
+}
+
+TEST(ImportVcr, BinaryGzipBodyStaysCompressedByteExact) {
+  ImportReport report;
+  auto result = ImportVcr(ReadCorpus("cassettes/vcrpy-gzip_requests.yaml"), Options(), &report);
+  ASSERT_TRUE(result.ok()) << result.error();
+  ASSERT_EQ(result->size(), 1u);
+  const auto& ex = (*result)[0];
+  // The !!binary scalar of the file, decoded independently.
+  auto expected = detail::DecodeBase64Lenient(
+      "H4sIAKwrpmIA/z2OSwrCMBCG956izLIkfQSxkl2RogfQA9R2bIM1iUkqaOndnYDIrGa+/zELDB9l"
+      "LfYgg5uRwYhtj86DXKDuOrQBJKR5Cuy38kZ3pld6oHu0sqTH29QGZMnVkepgtMYuKKNJcEe0vJ3U"
+      "C4mcjI9hpaiygqaUW7ETFYGLR8frAXXE9h1Go7nD54w++FxkYp8VsDJ4IBH6E47NmVzGqUHFkn8g"
+      "rJsvp2omYs8AAAA=");
+  ASSERT_TRUE(expected.ok());
+  EXPECT_EQ(expected->size(), 182u);
+  EXPECT_EQ(ex.response_body, *expected);
+  EXPECT_EQ(Header(ex.response_headers, "content-encoding"), "gzip");
+  EXPECT_EQ(Header(ex.response_headers, "content-length"), "<absent>");
+  EXPECT_EQ(ex.method, "GET");
+  EXPECT_EQ(ex.uri, "/gzip");
+  EXPECT_EQ(Header(ex.request_headers, "host"), "httpbin.org");
+  EXPECT_EQ(Header(ex.request_headers, "connection"), "<absent>");
+  EXPECT_EQ(ex.status, 200);
+  EXPECT_EQ(ex.request_body, "");
+
+  auto redirect = ImportVcr(ReadCorpus("cassettes/vcrpy-domain_redirect.yaml"), Options(), nullptr);
+  ASSERT_TRUE(redirect.ok()) << redirect.error();
+  ASSERT_EQ(redirect->size(), 2u);
+  EXPECT_EQ((*redirect)[0].status, 301);
+  EXPECT_EQ(Header((*redirect)[0].response_headers, "location"), "http://moz.com/");
+  EXPECT_EQ((*redirect)[1].response_body.size(), 5683u);
+  EXPECT_EQ((*redirect)[1].response_body.substr(0, 2), "\x1f\x8b");
+  EXPECT_EQ(Header((*redirect)[1].response_headers, "content-encoding"), "gzip");
+}
+
+TEST(ImportVcr, GoVcrFields) {
+  auto result = ImportGoVcr(ReadCorpus("cassettes/go-vcr-golang-org.yaml"), Options(), nullptr);
+  ASSERT_TRUE(result.ok()) << result.error();
+  ASSERT_EQ(result->size(), 3u);
+  EXPECT_EQ((*result)[0].status, 302);
+  EXPECT_EQ((*result)[0].uri, "/");
+  EXPECT_EQ(Header((*result)[0].request_headers, "host"), "golang.org");
+  EXPECT_DOUBLE_EQ((*result)[0].latency_ms, 460.639208);
+  EXPECT_EQ((*result)[1].status, 301);
+  EXPECT_EQ((*result)[2].status, 200);
+  // 62350 characters, 62384 UTF-8 bytes (python: len(body.encode())).
+  EXPECT_EQ((*result)[2].response_body.size(), 62384u);
+  EXPECT_EQ(detail::ParseGoDuration("1m2.5s"), 62500.0);
+  EXPECT_LT(detail::ParseGoDuration("soon"), 0);
+}
+
+TEST(ImportVcr, UnsafeTagsAndAliasBombsAreRefused) {
+  const std::string unsafe =
+      "interactions:\n- request:\n    method: GET\n    uri: http://h/\n"
+      "    body: !!python/object:os.system {}\n"
+      "  response: {status: {code: 200}, body: {string: ''}}\nversion: 1\n";
+  auto refused = ImportVcr(unsafe, Options(), nullptr);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("!!python/object:os.system"), std::string::npos)
+      << refused.error();
+  EXPECT_NE(refused.error().find("line 5"), std::string::npos) << refused.error();
+  auto local_tag = ImportVcr("interactions: !foo []\n", Options(), nullptr);
+  ASSERT_FALSE(local_tag.ok());
+  EXPECT_NE(local_tag.error().find("'!foo'"), std::string::npos) << local_tag.error();
+
+  // Ten levels of ten aliases: 10^10 nodes when expanded.
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 10; ++i) {
+    std::string prev = "*a" + std::to_string(i - 1);
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) bomb += (j ? ", " : "") + prev;
+    bomb += "]\n";
+  }
+  bomb += "interactions: []\n";
+  auto exploded = ImportVcr(bomb, Options(), nullptr);
+  ASSERT_FALSE(exploded.ok());
+  EXPECT_NE(exploded.error().find("nodes"), std::string::npos) << exploded.error();
+}
+
+TEST(ImportVcr, BadInputIsAClearError) {
+  auto truncated =
+      ImportVcr("interactions:\n- request: {method: GET, uri: 'http://h/\n", Options(), nullptr);
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_NE(truncated.error().find("invalid YAML at line"), std::string::npos) << truncated.error();
+  auto go = ImportVcr(ReadCorpus("cassettes/go-vcr-golang-org.yaml"), Options(), nullptr);
+  ASSERT_FALSE(go.ok());
+  EXPECT_NE(go.error().find("go-vcr"), std::string::npos) << go.error();
+  auto py = ImportGoVcr(ReadCorpus("cassettes/vcrpy-gzip_requests.yaml"), Options(), nullptr);
+  ASSERT_FALSE(py.ok());
+  EXPECT_NE(py.error().find("VCR.py"), std::string::npos) << py.error();
+  auto keploy =
+      ImportVcr(ReadCorpus("cassettes/keploy-mux-elasticsearch-mocks.yaml"), Options(), nullptr);
+  ASSERT_FALSE(keploy.ok());
+  EXPECT_NE(keploy.error().find("Keploy"), std::string::npos) << keploy.error();
+  auto huge = Options();
+  huge.max_bytes = 10;
+  EXPECT_FALSE(ImportVcr("interactions: []\n", huge, nullptr).ok());
+}
+
+// ---------------------------------------------------------------------------------------
+// Keploy
+
+// Counted once with python: 3 YAML documents, all "kind: Http" with spec.req/spec.resp.
+TEST(ImportKeploy, CorpusFile) {
+  auto text = ReadCorpus("cassettes/keploy-mux-elasticsearch-mocks.yaml");
+  EXPECT_EQ(DetectFormat(text), Format::kKeploy);
+  ImportReport report;
+  auto result = ImportKeploy(text, Options(), &report);
+  ASSERT_TRUE(result.ok()) << result.error();
+  ASSERT_EQ(result->size(), 3u);
+  EXPECT_EQ(report.skipped.size(), 0u);
+  EXPECT_EQ(report.format, "keploy api.keploy.io/v1beta1");
+  const auto& ex = (*result)[1];
+  EXPECT_EQ(ex.method, "POST");
+  EXPECT_EQ(ex.uri, "/documents/_doc");
+  EXPECT_EQ(ex.request_body, R"({"title":"somethingTitle","content":"something22"})");
+  EXPECT_EQ(ex.status, 201);
+  EXPECT_EQ(ex.response_body.size(), 161u);
+  // Keploy stores the body decoded but keeps "Content-Encoding: gzip": the label is dropped.
+  EXPECT_EQ(Header(ex.response_headers, "content-encoding"), "<absent>");
+  EXPECT_EQ(report.warnings.size(), 1u);
+  EXPECT_EQ((*result)[0].timestamp, "2024-08-06T10:56:50.741Z");
+  ExpectAllRoundTrip(*result, "keploy");
+}
+
+TEST(ImportKeploy, OtherKindsAreSkippedAndWrongFilesRefused) {
+  const std::string mocks =
+      "version: api.keploy.io/v1beta1\nkind: Postgres\nname: mock-0\nspec: {}\n---\n"
+      "version: api.keploy.io/v1beta1\nkind: Http\nname: mock-1\nspec:\n"
+      "  req: {method: get, url: 'http://api.example.com/v1/x?y=1', header: {Accept: '*/*'},"
+      " body: ''}\n"
+      "  resp: {status_code: 404, header: {Content-Type: text/plain}, body: nope}\n";
+  ImportReport report;
+  auto result = ImportKeploy(mocks, Options(), &report);
+  ASSERT_TRUE(result.ok()) << result.error();
+  ASSERT_EQ(result->size(), 1u);
+  EXPECT_EQ((*result)[0].method, "GET");
+  EXPECT_EQ((*result)[0].uri, "/v1/x?y=1");
+  EXPECT_EQ(Header((*result)[0].request_headers, "host"), "api.example.com");
+  EXPECT_EQ((*result)[0].status, 404);
+  EXPECT_EQ((*result)[0].response_body, "nope");
+  ASSERT_EQ(report.skipped.size(), 1u);
+  EXPECT_EQ(report.skipped[0].where, "document 1 'mock-0'");
+  EXPECT_NE(report.skipped[0].reason.find("Postgres"), std::string::npos);
+
+  auto vcr = ImportKeploy(ReadCorpus("cassettes/vcrpy-gzip_requests.yaml"), Options(), nullptr);
+  ASSERT_FALSE(vcr.ok());
+  EXPECT_NE(vcr.error().find("not a Keploy file"), std::string::npos) << vcr.error();
+  auto truncated = ImportKeploy("kind: Http\nspec:\n  req: {method: GET\n", Options(), nullptr);
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_NE(truncated.error().find("line"), std::string::npos) << truncated.error();
 }
 
 }  // namespace
