@@ -113,4 +113,13 @@ common::Result<std::vector<library::Exchange>> ImportKeploy(std::string_view tex
                                                             const ImportOptions& options,
                                                             ImportReport* report);
 
+// OpenAPI 3.0 / 3.1 and Swagger 2.0, JSON or YAML: one exchange per (path, method,
+// documented response status); bodies from explicit examples, else synthesised
+// deterministically from the schema. Path parameters get concrete example values; the
+// servers/basePath prefix is not part of the URI. See README.md ("OpenAPI"). `report` may
+// be null.
+common::Result<std::vector<library::Exchange>> ImportOpenApi(std::string_view text,
+                                                             const ImportOptions& options,
+                                                             ImportReport* report);
+
 }  // namespace gostly::seed
