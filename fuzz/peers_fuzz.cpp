@@ -1,5 +1,5 @@
-// The peer importers (Hoverfly, WireMock, VCR.py, go-vcr, Keploy) on arbitrary bytes: none
-// may crash, a success must report as many exchanges as it returns (within max_entries),
+// The peer importers (Hoverfly, WireMock, VCR.py, go-vcr, Keploy, Betamax) on arbitrary
+// bytes: none may crash, a success must report as many exchanges as it returns (within max_entries),
 // and every exchange must survive the JSON Lines form the proxy stores with identical
 // bodies, URI and status.
 #include <cstdint>
@@ -48,5 +48,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Check(&gostly::seed::ImportVcr, input, options);
   Check(&gostly::seed::ImportGoVcr, input, options);
   Check(&gostly::seed::ImportKeploy, input, options);
+  Check(&gostly::seed::ImportBetamax, input, options);
   return 0;
 }

@@ -26,6 +26,8 @@ std::string_view ToString(Format format) {
       return "go-vcr";
     case Format::kKeploy:
       return "keploy";
+    case Format::kBetamax:
+      return "betamax";
     case Format::kUnknown:
       break;
   }
@@ -133,6 +135,7 @@ Format DetectFormat(std::string_view text) {
        detail::GetObject(*root, "response") != nullptr)) {
     return Format::kWireMock;
   }
+  if (detail::GetArray(*root, "http_interactions") != nullptr) return Format::kBetamax;
   return Format::kUnknown;
 }
 

@@ -57,6 +57,7 @@ enum class Format {
   kVcr,     // VCR.py cassette (YAML; requests carry "uri")
   kGoVcr,   // go-vcr cassette (YAML; requests carry "url")
   kKeploy,  // Keploy mocks/tests (YAML documents with version api.keploy.io/…, kind, spec)
+  kBetamax,  // Betamax / Ruby VCR JSON cassette (http_interactions)
   kUnknown
 };
 std::string_view ToString(Format format);  // "har", "postman", "openapi", "unknown"
@@ -68,8 +69,8 @@ std::string_view ToString(Format format);  // "har", "postman", "openapi", "unkn
 // WireMock mappings are {"mappings": [...]}, one mapping (request + response objects) or a
 // JSON array whose first element is one. YAML with a top-level "interactions:" key is a
 // VCR.py cassette when its first request key naming the URL is "uri:", go-vcr when it is
-// "url:"; YAML with a top-level "version: api.keploy.io/..." is Keploy. Anything else is
-// kUnknown.
+// "url:"; YAML with a top-level "version: api.keploy.io/..." is Keploy; JSON with an
+// "http_interactions" array is Betamax. Anything else is kUnknown.
 Format DetectFormat(std::string_view text);
 
 // HAR 1.1 / 1.2 (and dialects such as Polly.JS recordings). `report` may be null.
@@ -112,6 +113,11 @@ common::Result<std::vector<library::Exchange>> ImportGoVcr(std::string_view text
 common::Result<std::vector<library::Exchange>> ImportKeploy(std::string_view text,
                                                             const ImportOptions& options,
                                                             ImportReport* report);
+// Betamax / Ruby VCR JSON cassette: one exchange per http_interactions[] element; bodies
+// from body.string or body.base64_string (decoded); recorded_at as the timestamp.
+common::Result<std::vector<library::Exchange>> ImportBetamax(std::string_view text,
+                                                             const ImportOptions& options,
+                                                             ImportReport* report);
 
 // OpenAPI 3.0 / 3.1 and Swagger 2.0, JSON or YAML: one exchange per (path, method,
 // documented response status); bodies from explicit examples, else synthesised

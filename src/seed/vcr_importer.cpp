@@ -1,6 +1,7 @@
 // VCR.py and go-vcr cassette importers (YAML): one exchange per interactions[] element. See
 // README.md ("VCR.py and go-vcr cassettes").
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <cstdlib>
 #include <exception>
@@ -251,6 +252,153 @@ common::Result<std::vector<library::Exchange>> ImportGoVcr(std::string_view text
                                                            const ImportOptions& options,
                                                            ImportReport* report) {
   return ImportCassette(text, Dialect::kGoVcr, options, report);
+}
+
+}  // namespace gostly::seed
+
+// Betamax / Ruby VCR JSON cassettes (the VCR family's JSON form): {"http_interactions": [
+// {"request": {"method", "uri", "headers": {name: [v]}, "body": {"string" | "base64_string"}},
+//  "response": {"status": {"code"}, "headers", "body"}, "recorded_at"}]}.
+
+namespace gostly::seed {
+namespace {
+
+namespace json = boost::json;
+
+common::HeaderList JsonHeaderMap(const json::object* headers) {
+  common::HeaderList out;
+  if (headers == nullptr) return out;
+  for (const auto& [name, v] : *headers) {
+    if (name.empty()) continue;
+    if (const auto* list = v.if_array()) {
+      for (const auto& item : *list) out.emplace_back(std::string(name), detail::ScalarText(&item));
+    } else {
+      out.emplace_back(std::string(name), detail::ScalarText(&v));
+    }
+  }
+  return out;
+}
+
+std::string JsonBody(const json::object& message, std::string* out) {
+  out->clear();
+  const auto* body = detail::GetObject(message, "body");
+  if (body == nullptr) {
+    if (const auto* s = detail::GetString(message, "body")) *out = std::string(*s);
+    return {};
+  }
+  if (const auto* b64 = detail::GetString(*body, "base64_string")) {
+    auto decoded = detail::DecodeBase64Lenient(*b64);
+    if (!decoded) return "body.base64_string is not valid base64";
+    *out = std::move(decoded).value();
+  } else if (const auto* s = detail::GetString(*body, "string")) {
+    *out = std::string(*s);
+  }
+  return {};
+}
+
+std::string ConvertBetamax(const json::value& value, const ImportOptions& options,
+                           const std::string& fallback, library::Exchange& ex,
+                           std::size_t* dropped) {
+  const auto* item = value.if_object();
+  if (item == nullptr) return "interaction is not a JSON object";
+  const auto* request = detail::GetObject(*item, "request");
+  const auto* response = detail::GetObject(*item, "response");
+  if (request == nullptr) return "no request";
+  if (response == nullptr) return "no response";
+  const auto* method = detail::GetString(*request, "method");
+  if (method == nullptr || method->empty()) return "request has no method";
+  const auto* uri = detail::GetString(*request, "uri");
+  if (uri == nullptr) return "request has no uri";
+  auto target = detail::SplitUrl(*uri, false);
+  if (!target) return target.error();
+  std::string code;
+  if (const auto* status = detail::GetObject(*response, "status")) {
+    auto it = status->find("code");
+    code = detail::ScalarText(it == status->end() ? nullptr : &it->value());
+  }
+  char* end = nullptr;
+  long long status = std::strtoll(code.c_str(), &end, 10);
+  if (code.empty() || end == nullptr || *end != '\0' || status < 100 || status > 999) {
+    return "response has no HTTP status code";
+  }
+  ex.service = options.service;
+  ex.recording_session_id = options.recording_session_id;
+  ex.method = std::string(*method);
+  std::transform(ex.method.begin(), ex.method.end(), ex.method.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  ex.uri = std::move(target->target);
+  ex.request_headers = JsonHeaderMap(detail::GetObject(*request, "headers"));
+  detail::CleanRequestHeaders(ex.request_headers);
+  if (!detail::HasHeader(ex.request_headers, "host") && !target->host.empty()) {
+    ex.request_headers.insert(ex.request_headers.begin(), {"Host", target->host});
+  }
+  if (auto why = JsonBody(*request, &ex.request_body); !why.empty()) return "request " + why;
+  ex.status = static_cast<int>(status);
+  ex.response_headers = JsonHeaderMap(detail::GetObject(*response, "headers"));
+  if (auto why = JsonBody(*response, &ex.response_body); !why.empty()) return "response " + why;
+  *dropped += detail::CleanResponseHeaders(ex.response_headers, ex.response_body);
+  ex.timestamp = fallback;
+  if (const auto* at = detail::GetString(*item, "recorded_at"); at != nullptr && !at->empty()) {
+    // Betamax writes UTC without a zone ("2014-05-02T13:13:26").
+    std::string text(*at);
+    if (text.size() == 19 && text[10] == 'T') text += "Z";
+    std::string normalized = detail::NormalizeTimestamp(text);
+    if (normalized != text || text.ends_with(".000Z")) ex.timestamp = std::move(normalized);
+  }
+  return {};
+}
+
+}  // namespace
+
+common::Result<std::vector<library::Exchange>> ImportBetamax(std::string_view text,
+                                                             const ImportOptions& options,
+                                                             ImportReport* report) {
+  ImportReport local;
+  ImportReport& rep = report != nullptr ? *report : local;
+  rep = ImportReport{};
+  rep.format = "betamax";
+  try {
+    auto doc = detail::ParseJsonInput(text, options);
+    if (!doc) return MakeError("cannot read Betamax cassette: " + doc.error(), doc.error_code());
+    const auto* root = doc->if_object();
+    const auto* items = root == nullptr ? nullptr : detail::GetArray(*root, "http_interactions");
+    if (items == nullptr) {
+      return MakeError("not a Betamax/VCR JSON cassette: no http_interactions array",
+                       ErrorCode::kInvalidArgument);
+    }
+    if (const auto* with = detail::GetString(*root, "recorded_with")) {
+      rep.format += " (" + std::string(*with) + ")";
+    }
+    const std::string fallback =
+        options.default_timestamp.empty() ? detail::NowRfc3339() : options.default_timestamp;
+    std::vector<library::Exchange> out;
+    std::size_t dropped = 0;
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      if (out.size() >= options.max_entries) {
+        rep.skipped.push_back({"http_interactions[" + std::to_string(i) + "..]",
+                               std::to_string(items->size() - i) +
+                                   " interactions over the limit of " +
+                                   std::to_string(options.max_entries) + " (max_entries)"});
+        break;
+      }
+      library::Exchange ex;
+      auto why = ConvertBetamax((*items)[i], options, fallback, ex, &dropped);
+      if (!why.empty()) {
+        rep.skipped.push_back({"http_interactions[" + std::to_string(i) + "]", std::move(why)});
+        continue;
+      }
+      out.push_back(std::move(ex));
+    }
+    if (dropped > 0) {
+      rep.warnings.push_back("dropped Content-Encoding from " + std::to_string(dropped) +
+                             " responses whose stored body is already decoded");
+    }
+    rep.created = out.size();
+    return out;
+  } catch (const std::exception& e) {
+    return MakeError(std::string("Betamax import failed: ") + e.what(),
+                     ErrorCode::kInvalidArgument);
+  }
 }
 
 }  // namespace gostly::seed

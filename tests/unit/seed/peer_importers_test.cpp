@@ -414,5 +414,40 @@ TEST(ImportKeploy, OtherKindsAreSkippedAndWrongFilesRefused) {
   EXPECT_NE(truncated.error().find("line"), std::string::npos) << truncated.error();
 }
 
+// ---------------------------------------------------------------------------------------
+// Betamax
+
+// Counted once with python: 2 http_interactions, both with a status code (401, then 200).
+TEST(ImportBetamax, CorpusFile) {
+  auto text = ReadCorpus("cassettes/betamax-handles_digest_auth.json");
+  EXPECT_EQ(DetectFormat(text), Format::kBetamax);
+  ImportReport report;
+  auto result = ImportBetamax(text, Options(), &report);
+  ASSERT_TRUE(result.ok()) << result.error();
+  ASSERT_EQ(result->size(), 2u);
+  EXPECT_EQ(report.skipped.size(), 0u);
+  EXPECT_EQ((*result)[0].status, 401);
+  EXPECT_EQ((*result)[0].uri, "/digest-auth/auth/user/passwd");
+  EXPECT_EQ(Header((*result)[0].request_headers, "host"), "httpbin.org");
+  EXPECT_EQ((*result)[0].timestamp, "2014-05-02T13:13:26.000Z");
+  EXPECT_EQ((*result)[1].status, 200);
+  EXPECT_EQ((*result)[1].response_body.size(), 45u);
+  ExpectAllRoundTrip(*result, "betamax");
+
+  const std::string b64 = R"({"http_interactions":[{"request":{"method":"POST","uri":"http://h/x",
+    "body":{"encoding":"","base64_string":"AP8="},"headers":{}},
+    "response":{"status":{"code":200},"headers":{"Content-Type":["a/b"]},
+    "body":{"base64_string":"AAEC"}},"recorded_at":"Fri, 02 May 2014 13:13:26 GMT"}]})";
+  auto bin = ImportBetamax(b64, Options(), nullptr);
+  ASSERT_TRUE(bin.ok()) << bin.error();
+  ASSERT_EQ(bin->size(), 1u);
+  EXPECT_EQ((*bin)[0].request_body, std::string("\x00\xff", 2));
+  EXPECT_EQ((*bin)[0].response_body, std::string("\x00\x01\x02", 3));
+  EXPECT_EQ((*bin)[0].timestamp, "2024-01-01T00:00:00.000Z");  // unreadable date: default
+  auto wrong = ImportBetamax(ReadCorpus("cassettes/hoverfly-hoverfly.io.json"), Options(), nullptr);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.error().find("http_interactions"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gostly::seed
