@@ -207,17 +207,19 @@ int RunSeedCommand(const CliOptions& o) {
   std::string format = o.seed_format;  // --format overrides detection
   if (format.empty()) {
     const seed::Format detected = seed::DetectFormat(body);
-    if (detected == seed::Format::kHar || detected == seed::Format::kPostman) {
-      format = std::string(seed::ToString(detected));
-    } else if (detected == seed::Format::kOpenApi) {
-      return Fail("seed", o.file + " is an OpenAPI document; OpenAPI seeding is not available yet");
-    } else {
-      return Fail("seed", o.file + ": not a HAR file or a Postman v2 collection (pass --format "
-                          "to force one and see why)");
+    if (detected == seed::Format::kUnknown) {
+      return Fail("seed", o.file + ": not a format gostly imports (HAR, Postman, OpenAPI/Swagger, "
+                          "Hoverfly, WireMock, VCR.py, go-vcr, Keploy, Betamax); pass --format "
+                          "to force one and see why");
     }
+    format = std::string(seed::ToString(detected));
   }
-  if (format != "har" && format != "postman") {
-    return Fail("seed", "unknown --format '" + format + "' (supported: har, postman)");
+  if (!seed::ParseFormat(format)) {
+    std::string known;
+    for (seed::Format f : seed::ImportableFormats()) {
+      known += (known.empty() ? "" : ", ") + std::string(seed::ToString(f));
+    }
+    return Fail("seed", "unknown --format '" + format + "' (supported: " + known + ")");
   }
   const bool tty = ::isatty(STDOUT_FILENO) == 1;
   if (tty) std::printf("seeding %s (%s, %zu bytes)…", o.file.c_str(), format.c_str(), body.size());

@@ -52,13 +52,14 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--format", cli.format, "jsonl");
 
   auto* seed = app.add_subcommand(
-      "seed", "Seed the library from a HAR file or a Postman collection (format detected)");
+      "seed", "Seed the library from HAR, Postman, OpenAPI or another tool's recordings");
   gostly::apps::AddCliOptions(*seed, cli);
   seed->add_option("file", cli.file, "The file to import")->required();
   seed->add_option("--service", cli.service, "Service the entries belong to (default: default)");
   seed->add_flag("--dry-run", cli.dry_run, "Report what would be created; change nothing");
   seed->add_option("--format", cli.seed_format,
-                   "har or postman (default: detected from the content)");
+                   "har, postman, openapi, hoverfly, wiremock, vcr, go-vcr, keploy, betamax "
+                   "(default: detected from the content)");
 
   CLI11_PARSE(app, argc, argv);
   gostly::common::InitLogging(log_level, log_format);

@@ -360,14 +360,14 @@ void ControlApi::Register() {
   router_.Add(Paginated(Op("GET", "/v1/export", "Sealed library entries only, for export", viewer),
                         {"service"}),
               bind(&ControlApi::Export));
-  for (const char* format : {"har", "postman"}) {
-    Operation op = Op("POST", std::string("/v1/seed/") + format,
-                      std::string("Seed the library from a ") +
-                          (std::string(format) == "har" ? "HAR 1.1/1.2 file" : "Postman v2.x collection") +
-                          " sent as the body (scrubbed, sealed, served by the proxy)",
+  for (seed::Format format : seed::ImportableFormats()) {
+    const std::string name(seed::ToString(format));
+    Operation op = Op("POST", "/v1/seed/" + name,
+                      "Seed the library from a " + name +
+                          " file sent as the body (scrubbed, sealed, served by the proxy)",
                       editor, 201);
     op.query_params = {"service", "dry_run"};
-    router_.Add(std::move(op), [this, f = std::string(format)](ApiRequest& r) { return Seed(r, f); });
+    router_.Add(std::move(op), [this, name](ApiRequest& r) { return Seed(r, name); });
   }
 }
 
@@ -939,8 +939,8 @@ ApiResponse ControlApi::Seed(ApiRequest& request, const std::string& format) {
   if (request.body.empty()) throw ApiError(422, "invalid_body", "Send the file as the body.");
   const seed::Format detected = seed::DetectFormat(request.body);
   seed::ImportReport report;
-  auto imported = format == "har" ? seed::ImportHar(request.body, options, &report)
-                                  : seed::ImportPostman(request.body, options, &report);
+  auto imported = seed::Import(seed::ParseFormat(format).value_or(seed::Format::kUnknown),
+                               request.body, options, &report);
   if (!imported) {
     std::string detail = imported.error();
     if (detected != seed::Format::kUnknown && seed::ToString(detected) != format) {

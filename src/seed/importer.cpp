@@ -139,4 +139,36 @@ Format DetectFormat(std::string_view text) {
   return Format::kUnknown;
 }
 
+const std::vector<Format>& ImportableFormats() {
+  static const std::vector<Format> formats = {
+      Format::kHar,      Format::kPostman, Format::kOpenApi, Format::kHoverfly, Format::kWireMock,
+      Format::kVcr,      Format::kGoVcr,   Format::kKeploy,  Format::kBetamax};
+  return formats;
+}
+
+std::optional<Format> ParseFormat(std::string_view name) {
+  for (Format f : ImportableFormats()) {
+    if (ToString(f) == name) return f;
+  }
+  return std::nullopt;
+}
+
+common::Result<std::vector<library::Exchange>> Import(Format format, std::string_view text,
+                                                      const ImportOptions& options,
+                                                      ImportReport* report) {
+  switch (format) {
+    case Format::kHar: return ImportHar(text, options, report);
+    case Format::kPostman: return ImportPostman(text, options, report);
+    case Format::kOpenApi: return ImportOpenApi(text, options, report);
+    case Format::kHoverfly: return ImportHoverfly(text, options, report);
+    case Format::kWireMock: return ImportWireMock(text, options, report);
+    case Format::kVcr: return ImportVcr(text, options, report);
+    case Format::kGoVcr: return ImportGoVcr(text, options, report);
+    case Format::kKeploy: return ImportKeploy(text, options, report);
+    case Format::kBetamax: return ImportBetamax(text, options, report);
+    case Format::kUnknown: break;
+  }
+  return common::MakeError("unknown import format", common::ErrorCode::kInvalidArgument);
+}
+
 }  // namespace gostly::seed

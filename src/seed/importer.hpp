@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <string>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -73,6 +74,11 @@ std::string_view ToString(Format format);  // "har", "postman", "openapi", "unkn
 // "http_interactions" array is Betamax. Anything else is kUnknown.
 Format DetectFormat(std::string_view text);
 
+// Every importable format (kUnknown excluded), in a stable order; and the name → format
+// mapping of ToString (nullopt for names that are not one).
+const std::vector<Format>& ImportableFormats();
+std::optional<Format> ParseFormat(std::string_view name);
+
 // HAR 1.1 / 1.2 (and dialects such as Polly.JS recordings). `report` may be null.
 common::Result<std::vector<library::Exchange>> ImportHar(std::string_view text,
                                                          const ImportOptions& options,
@@ -127,5 +133,10 @@ common::Result<std::vector<library::Exchange>> ImportBetamax(std::string_view te
 common::Result<std::vector<library::Exchange>> ImportOpenApi(std::string_view text,
                                                              const ImportOptions& options,
                                                              ImportReport* report);
+
+// Imports `text` as `format` (the matching Import* function). kInvalidArgument for kUnknown.
+common::Result<std::vector<library::Exchange>> Import(Format format, std::string_view text,
+                                                      const ImportOptions& options,
+                                                      ImportReport* report);
 
 }  // namespace gostly::seed

@@ -92,5 +92,45 @@ TEST_F(Seeding, PostmanExamplesBecomeEntriesAndRequestsWithoutOneAreReported) {
       << torn.body;
 }
 
+TEST_F(Seeding, OpenApiAndOtherToolsRecordingsAreDetectedAndServed) {
+  ProxyProcess up(work_.path(),
+                  {.data_dir = data_dir(), .env = {{"INITIAL_MODE", "mock"}}, .up = true});
+  ASSERT_PROXY_STARTS(up);
+  const std::string url = "http://127.0.0.1:" + std::to_string(up.control_port());
+  auto seed = [&](const fs::path& file) {
+    return test_support::RunCommand(GOSTLY_BINARY, {"seed", file.string(), "--url", url},
+                                    work_.path(), 60s);
+  };
+  auto spec = seed(kCorpus / "openapi" / "oai-petstore-v3.0.yaml");
+  ASSERT_EQ(spec.exit_status, 0) << spec.output;
+  EXPECT_NE(spec.output.find("openapi 3.0.0, 3 entries created"), std::string::npos)
+      << spec.output;
+  // Path templates come from the spec: the synthesised id answers, and so does any other
+  // id of the same shape (smart swap), with the example body from the schema.
+  const auto listed = up.Get("/pets");
+  EXPECT_EQ(listed.status, 200) << Describe(listed);
+  EXPECT_TRUE(ParseJson(listed.body).is_array()) << listed.body;
+  const auto pet = up.Get("/pets/0badcafe");
+  EXPECT_EQ(pet.status, 200) << Describe(pet);
+  EXPECT_EQ(pet.Header("X-Ghost-SwapMatch"), "true") << Describe(pet);
+  EXPECT_TRUE(ParseJson(pet.body).as_object().contains("name")) << pet.body;
+
+  auto wiremock = seed(kCorpus / "cassettes" / "wiremock-several-mappings-scenario.json");
+  ASSERT_EQ(wiremock.exit_status, 0) << wiremock.output;
+  EXPECT_NE(wiremock.output.find("wiremock, 2 entries created, 1 skipped"), std::string::npos)
+      << wiremock.output;
+  EXPECT_NE(wiremock.output.find("bodyFileName"), std::string::npos) << "the reason is shown";
+
+  auto vcr = seed(kCorpus / "cassettes" / "go-vcr-golang-org.yaml");
+  ASSERT_EQ(vcr.exit_status, 0) << vcr.output;
+  EXPECT_NE(vcr.output.find("3 entries created"), std::string::npos) << vcr.output;
+
+  auto unsafe_file = work_.path() / "unsafe.yaml";
+  WriteFile(unsafe_file, "openapi: 3.0.0\ninfo: !!python/object:os.system {title: x}\npaths: {}\n");
+  auto unsafe = seed(unsafe_file);
+  EXPECT_NE(unsafe.exit_status, 0);
+  EXPECT_NE(unsafe.output.find("python/object"), std::string::npos) << unsafe.output;
+}
+
 }  // namespace
 }  // namespace gostly::integration
