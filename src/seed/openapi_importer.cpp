@@ -24,7 +24,12 @@ namespace {
 
 // ---------------------------------------------------------------- YAML → JSON
 
-constexpr std::size_t kMaxYamlNodes = 2'000'000;
+// Nodes the YAML → JSON conversion may produce, aliases expanded: proportional to the input
+// (a node takes at least a couple of bytes to write without aliases), with a floor for small
+// documents. An alias bomb hits it after work bounded by its own size.
+std::size_t MaxYamlNodes(std::size_t input_bytes) {
+  return std::max<std::size_t>(100'000, 8 * input_bytes);
+}
 constexpr int kMaxYamlDepth = 256;
 
 bool IsPlainInt(std::string_view s) {
@@ -58,10 +63,12 @@ bool IsPlainFloat(std::string_view s) {
 
 class YamlConverter {
  public:
+  explicit YamlConverter(std::size_t max_nodes) : max_nodes_(max_nodes) {}
+
   // Returns "" on success, else the reason.
   std::string Convert(const YAML::Node& node, json::value& out, int depth) {
-    if (++nodes_ > kMaxYamlNodes) {
-      return "YAML expands to more than " + std::to_string(kMaxYamlNodes) +
+    if (++nodes_ > max_nodes_) {
+      return "YAML expands to more than " + std::to_string(max_nodes_) +
              " nodes (likely an alias bomb: aliases repeating large anchors); refused";
     }
     if (depth > kMaxYamlDepth) return "YAML nested deeper than 256 levels; refused";
@@ -98,8 +105,8 @@ class YamlConverter {
             return "YAML mapping key at line " + std::to_string(kv.first.Mark().line + 1) +
                    " is not a scalar; refused";
           }
-          if (++nodes_ > kMaxYamlNodes) {
-            return "YAML expands to more than " + std::to_string(kMaxYamlNodes) +
+          if (++nodes_ > max_nodes_) {
+            return "YAML expands to more than " + std::to_string(max_nodes_) +
                    " nodes (likely an alias bomb); refused";
           }
           json::value v;
@@ -144,6 +151,7 @@ class YamlConverter {
     return json::string(s);
   }
 
+  std::size_t max_nodes_;
   std::size_t nodes_ = 0;
 };
 
@@ -161,7 +169,7 @@ common::Result<json::value> ParseYaml(std::string_view text) {
   }
   json::value out;
   try {
-    YamlConverter converter;
+    YamlConverter converter(MaxYamlNodes(text.size()));
     if (auto err = converter.Convert(root, out, 0); !err.empty()) {
       return MakeError(err, ErrorCode::kInvalidArgument);
     }

@@ -59,10 +59,7 @@ TEST(OpenApiImport, EveryCorpusFileImportsWithTheCountedExchanges) {
     ASSERT_FALSE(text.empty());
     EXPECT_EQ(DetectFormat(text), Format::kOpenApi);
     ImportReport report;
-    auto start = std::chrono::steady_clock::now();
     auto result = ImportOpenApi(text, Options(), &report);
-    auto elapsed = std::chrono::steady_clock::now() - start;
-    EXPECT_LT(elapsed, std::chrono::seconds(5));  // Release: well under 100 ms each
     ASSERT_TRUE(result.ok()) << result.error();
     EXPECT_EQ(result->size(), c.created);
     EXPECT_EQ(report.created, c.created);
@@ -245,9 +242,7 @@ TEST(OpenApiImport, YamlAliasBombIsRefused) {
     text += "]\n";
   }
   text += "paths: {}\n";  // 10^9 nodes once expanded
-  auto start = std::chrono::steady_clock::now();
   auto result = ImportOpenApi(text, Options(), nullptr);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.error().find("alias bomb"), std::string::npos) << result.error();
 }
