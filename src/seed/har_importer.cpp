@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <exception>
+#include <fmt/format.h>
 
 #include "seed/importer.hpp"
 #include "seed/json_input.hpp"
@@ -84,8 +85,8 @@ EntryResult ConvertEntry(const json::value& value, const ImportOptions& options,
     return {false, "response status is 0 (no response was received: blocked, aborted or failed)"};
   }
   if (status < 100 || status > 999) {
-    return {false, "response status " + std::to_string(static_cast<long long>(status)) +
-                       " is not an HTTP status"};
+    // Printed as the number it was: a huge value does not fit an integer type.
+    return {false, "response status " + fmt::format("{}", status) + " is not an HTTP status"};
   }
   const auto* method = detail::GetString(*request, "method");
   if (method == nullptr || method->empty()) return {false, "request has no method"};
