@@ -197,10 +197,8 @@ common::Result<std::vector<library::Exchange>> ImportHar(std::string_view text,
     std::size_t dropped_encodings = 0;
     for (std::size_t i = 0; i < entries->size(); ++i) {
       std::string where = "entries[" + std::to_string(i) + "]";
-      if (out.size() >= options.max_entries) {
-        rep.skipped.push_back({"entries[" + std::to_string(i) + "..]",
-                               std::to_string(entries->size() - i) + " entries over the limit of " +
-                                   std::to_string(options.max_entries) + " (max_entries)"});
+      if (detail::StopAtEntryLimit(out.size(), entries->size(), i, where, "entries", options,
+                                   rep)) {
         break;
       }
       library::Exchange ex;
@@ -212,11 +210,7 @@ common::Result<std::vector<library::Exchange>> ImportHar(std::string_view text,
       }
       out.push_back(std::move(ex));
     }
-    if (dropped_encodings > 0) {
-      rep.warnings.push_back("dropped Content-Encoding from " + std::to_string(dropped_encodings) +
-                             " responses whose stored body is already decoded");
-    }
-    rep.created = out.size();
+    detail::FinishReport(dropped_encodings, out.size(), rep);
     return out;
   } catch (const std::exception& e) {
     return MakeError(std::string("HAR import failed: ") + e.what(), ErrorCode::kInvalidArgument);

@@ -261,10 +261,8 @@ common::Result<std::vector<library::Exchange>> ImportHoverfly(std::string_view t
     std::vector<library::Exchange> out;
     std::size_t dropped_encodings = 0;
     for (std::size_t i = 0; i < pairs->size(); ++i) {
-      if (out.size() >= options.max_entries) {
-        rep.skipped.push_back({"data.pairs[" + std::to_string(i) + "..]",
-                               std::to_string(pairs->size() - i) + " pairs over the limit of " +
-                                   std::to_string(options.max_entries) + " (max_entries)"});
+      if (detail::StopAtEntryLimit(out.size(), pairs->size(), i,
+                                   "data.pairs[" + std::to_string(i) + "]", "pairs", options, rep)) {
         break;
       }
       library::Exchange ex;
@@ -275,11 +273,7 @@ common::Result<std::vector<library::Exchange>> ImportHoverfly(std::string_view t
       }
       out.push_back(std::move(ex));
     }
-    if (dropped_encodings > 0) {
-      rep.warnings.push_back("dropped Content-Encoding from " + std::to_string(dropped_encodings) +
-                             " responses whose stored body is already decoded");
-    }
-    rep.created = out.size();
+    detail::FinishReport(dropped_encodings, out.size(), rep);
     return out;
   } catch (const std::exception& e) {
     return MakeError(std::string("Hoverfly import failed: ") + e.what(),

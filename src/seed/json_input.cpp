@@ -355,4 +355,24 @@ std::string ScalarText(const json::value* v) {
   return {};
 }
 
+bool StopAtEntryLimit(std::size_t produced, std::size_t total, std::size_t i,
+                      const std::string& where, std::string_view noun,
+                      const ImportOptions& options, ImportReport& report) {
+  if (produced < options.max_entries) return false;
+  report.skipped.push_back({where + "..", std::to_string(total - i) + " " + std::string(noun) +
+                                              " over the limit of " +
+                                              std::to_string(options.max_entries) +
+                                              " (max_entries)"});
+  return true;
+}
+
+void FinishReport(std::size_t dropped_encodings, std::size_t created, ImportReport& report) {
+  if (dropped_encodings > 0) {
+    report.warnings.push_back("dropped Content-Encoding from " +
+                              std::to_string(dropped_encodings) +
+                              " responses whose stored body is already decoded");
+  }
+  report.created = created;
+}
+
 }  // namespace gostly::seed::detail

@@ -14,6 +14,17 @@
 
 namespace gostly::seed::detail {
 
+// When `produced` entries already reach options.max_entries, records the rest (items
+// i..total-1, named `where` + "..", counted as `noun`) as one skip and returns true: the
+// caller stops converting.
+bool StopAtEntryLimit(std::size_t produced, std::size_t total, std::size_t i,
+                      const std::string& where, std::string_view noun,
+                      const ImportOptions& options, ImportReport& report);
+
+// Closes a report: the warning for Content-Encoding headers dropped from already-decoded
+// bodies (when any) and the number created.
+void FinishReport(std::size_t dropped_encodings, std::size_t created, ImportReport& report);
+
 // Parses `text` as one JSON document. Refuses input over options.max_bytes. A syntax error
 // names line, column and byte offset: "invalid JSON at line 3, column 7 (byte 42): ...".
 common::Result<boost::json::value> ParseJsonInput(std::string_view text,

@@ -95,10 +95,8 @@ common::Result<std::vector<library::Exchange>> ImportKeploy(std::string_view tex
       std::string name = detail::YamlText(detail::YamlChild(doc, "name"));
       std::string where =
           "document " + std::to_string(i + 1) + (name.empty() ? std::string() : " '" + name + "'");
-      if (out.size() >= options.max_entries) {
-        rep.skipped.push_back(
-            {where + "..", std::to_string(docs->size() - i) + " documents over the limit of " +
-                               std::to_string(options.max_entries) + " (max_entries)"});
+      if (detail::StopAtEntryLimit(out.size(), docs->size(), i, where, "documents", options,
+                                   rep)) {
         break;
       }
       std::string kind = detail::YamlText(detail::YamlChild(doc, "kind"));
@@ -114,11 +112,7 @@ common::Result<std::vector<library::Exchange>> ImportKeploy(std::string_view tex
       }
       out.push_back(std::move(ex));
     }
-    if (dropped > 0) {
-      rep.warnings.push_back("dropped Content-Encoding from " + std::to_string(dropped) +
-                             " responses whose stored body is already decoded");
-    }
-    rep.created = out.size();
+    detail::FinishReport(dropped, out.size(), rep);
     return out;
   } catch (const std::exception& e) {
     return MakeError(std::string("Keploy import failed: ") + e.what(), ErrorCode::kInvalidArgument);

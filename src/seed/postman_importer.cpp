@@ -77,12 +77,7 @@ class Importer {
       report_.warnings.push_back("unresolved variable {{" + name + "}} left as is (" +
                                  std::to_string(count) + " occurrences)");
     }
-    if (dropped_encodings_ > 0) {
-      report_.warnings.push_back("dropped Content-Encoding from " +
-                                 std::to_string(dropped_encodings_) +
-                                 " responses whose stored body is already decoded");
-    }
-    report_.created = out_.size();
+    detail::FinishReport(dropped_encodings_, out_.size(), report_);
   }
 
  private:

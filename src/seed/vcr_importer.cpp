@@ -213,10 +213,8 @@ common::Result<std::vector<library::Exchange>> ImportCassette(std::string_view t
     std::size_t dropped = 0;
     const std::size_t n = interactions.size();
     for (std::size_t i = 0; i < n; ++i) {
-      if (out.size() >= options.max_entries) {
-        rep.skipped.push_back({"interactions[" + std::to_string(i) + "..]",
-                               std::to_string(n - i) + " interactions over the limit of " +
-                                   std::to_string(options.max_entries) + " (max_entries)"});
+      if (detail::StopAtEntryLimit(out.size(), n, i, "interactions[" + std::to_string(i) + "]",
+                                   "interactions", options, rep)) {
         break;
       }
       library::Exchange ex;
@@ -229,11 +227,7 @@ common::Result<std::vector<library::Exchange>> ImportCassette(std::string_view t
       }
       out.push_back(std::move(ex));
     }
-    if (dropped > 0) {
-      rep.warnings.push_back("dropped Content-Encoding from " + std::to_string(dropped) +
-                             " responses whose stored body is already decoded");
-    }
-    rep.created = out.size();
+    detail::FinishReport(dropped, out.size(), rep);
     return out;
   } catch (const std::exception& e) {
     return MakeError(name + " import failed: " + e.what(), ErrorCode::kInvalidArgument);
@@ -374,11 +368,9 @@ common::Result<std::vector<library::Exchange>> ImportBetamax(std::string_view te
     std::vector<library::Exchange> out;
     std::size_t dropped = 0;
     for (std::size_t i = 0; i < items->size(); ++i) {
-      if (out.size() >= options.max_entries) {
-        rep.skipped.push_back({"http_interactions[" + std::to_string(i) + "..]",
-                               std::to_string(items->size() - i) +
-                                   " interactions over the limit of " +
-                                   std::to_string(options.max_entries) + " (max_entries)"});
+      if (detail::StopAtEntryLimit(out.size(), items->size(), i,
+                                   "http_interactions[" + std::to_string(i) + "]", "interactions",
+                                   options, rep)) {
         break;
       }
       library::Exchange ex;
@@ -389,11 +381,7 @@ common::Result<std::vector<library::Exchange>> ImportBetamax(std::string_view te
       }
       out.push_back(std::move(ex));
     }
-    if (dropped > 0) {
-      rep.warnings.push_back("dropped Content-Encoding from " + std::to_string(dropped) +
-                             " responses whose stored body is already decoded");
-    }
-    rep.created = out.size();
+    detail::FinishReport(dropped, out.size(), rep);
     return out;
   } catch (const std::exception& e) {
     return MakeError(std::string("Betamax import failed: ") + e.what(),

@@ -272,10 +272,8 @@ common::Result<std::vector<library::Exchange>> ImportWireMock(std::string_view t
       return prefix == "mapping" ? prefix : prefix + "[" + std::to_string(i) + "]";
     };
     for (std::size_t i = 0; i < items.size(); ++i) {
-      if (mappings.size() >= options.max_entries) {
-        rep.skipped.push_back(
-            {where(i) + "..", std::to_string(items.size() - i) + " mappings over the limit of " +
-                                  std::to_string(options.max_entries) + " (max_entries)"});
+      if (detail::StopAtEntryLimit(mappings.size(), items.size(), i, where(i), "mappings",
+                                   options, rep)) {
         break;
       }
       Mapping m;
@@ -291,11 +289,7 @@ common::Result<std::vector<library::Exchange>> ImportWireMock(std::string_view t
     std::vector<library::Exchange> out;
     out.reserve(mappings.size());
     for (auto& m : mappings) out.push_back(std::move(m.ex));
-    if (dropped > 0) {
-      rep.warnings.push_back("dropped Content-Encoding from " + std::to_string(dropped) +
-                             " responses whose stored body is already decoded");
-    }
-    rep.created = out.size();
+    detail::FinishReport(dropped, out.size(), rep);
     return out;
   } catch (const std::exception& e) {
     return MakeError(std::string("WireMock import failed: ") + e.what(),

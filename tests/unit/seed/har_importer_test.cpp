@@ -234,7 +234,7 @@ TEST(HarImport, MaxEntriesBoundsTheOutputAndReportsTheRest) {
   ASSERT_TRUE(result.ok()) << result.error();
   EXPECT_EQ(result->size(), 4u);
   ASSERT_EQ(report.skipped.size(), 1u);
-  EXPECT_EQ(report.skipped[0].where, "entries[4..]");
+  EXPECT_EQ(report.skipped[0].where, "entries[4]..");
 }
 
 TEST(HarImport, ServiceAndSessionComeFromOptions) {
