@@ -3,6 +3,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <exception>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
 
 #include "seed/json_input.hpp"
 
@@ -65,6 +68,49 @@ std::string Check(const YAML::Node& root, std::size_t max_nodes, std::size_t* co
   return {};
 }
 
+// Records where each document starts and nothing else.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  YAML::Mark start;
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// yaml-cpp 0.7 never consumes a ',' that stands outside any collection: YAML::LoadAll then
+// yields empty documents at that one position until memory runs out. One event pass (no nodes built) finds such a token first. Throws YAML::Exception
+// for a syntax error, like LoadAll.
+std::string StuckToken(std::string_view text) {
+  std::istringstream stream{std::string(text)};
+  YAML::Parser parser(stream);
+  DocumentStarts starts;
+  bool first = true;
+  YAML::Mark previous;
+  while (parser.HandleNextDocument(starts)) {
+    if (!first && starts.start.pos == previous.pos) {
+      std::string token = starts.start.pos >= 0 &&
+                                  static_cast<std::size_t>(starts.start.pos) < text.size()
+                              ? std::string(1, text[static_cast<std::size_t>(starts.start.pos)])
+                              : std::string("token");
+      return "invalid YAML at line " + std::to_string(starts.start.line + 1) + ", column " +
+             std::to_string(starts.start.column + 1) + ": unexpected '" + token +
+             "' outside a flow collection";
+    }
+    first = false;
+    previous = starts.start;
+  }
+  return {};
+}
+
 }  // namespace
 
 common::Result<std::vector<YAML::Node>> LoadYamlDocuments(std::string_view text,
@@ -77,6 +123,9 @@ common::Result<std::vector<YAML::Node>> LoadYamlDocuments(std::string_view text,
   }
   std::vector<YAML::Node> docs;
   try {
+    if (auto why = StuckToken(text); !why.empty()) {
+      return MakeError(why, ErrorCode::kInvalidArgument);
+    }
     docs = YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {
     return MakeError("invalid YAML at line " + std::to_string(e.mark.line + 1) + ", column " +

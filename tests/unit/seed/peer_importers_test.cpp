@@ -360,6 +360,20 @@ TEST(ImportVcr, BadInputIsAClearError) {
   EXPECT_FALSE(ImportVcr("interactions: []\n", huge, nullptr).ok());
 }
 
+// yaml-cpp 0.7 alone loops on a ',' outside any collection until memory runs out (found by
+// peers_fuzz): each importer answers with the position instead.
+TEST(ImportVcr, StrayCommaIsAPositionedError) {
+  for (const char* text : {",", "# a comment\n  ,\n", "kind: Http\n---\n, x\n"}) {
+    for (auto* import : {&ImportVcr, &ImportGoVcr, &ImportKeploy}) {
+      auto result = import(text, Options(), nullptr);
+      ASSERT_FALSE(result.ok()) << text;
+      EXPECT_NE(result.error().find("outside a flow collection"), std::string::npos)
+          << result.error();
+      EXPECT_NE(result.error().find("at line"), std::string::npos) << result.error();
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Keploy
 
