@@ -7,11 +7,15 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <iostream>
 #include <thread>
 
 #include "control/http_client.hpp"
+#include "seed/exporter.hpp"
 #include "seed/importer.hpp"
+#include "seed/json_input.hpp"
 
 namespace gostly::apps {
 
@@ -166,37 +170,98 @@ int RunTransitionCommand(const CliOptions& o) {
   }
 }
 
-int RunExportCommand(const CliOptions& o) {
-  if (o.format != "jsonl") {
-    return Fail("export", "unknown --format '" + o.format + "' (supported: jsonl)");
+namespace {
+
+// Every sealed row of GET /v1/export, page by page; `visit` gets each row object. Returns
+// an error message, or "" when every page was read.
+std::string ForEachSealedRow(const CliOptions& o,
+                             const std::function<void(const json::object&)>& visit) {
+  std::string cursor;
+  for (;;) {
+    std::string target = "/v1/export?limit=500";
+    if (!o.service.empty()) target += "&service=" + UrlEncode(o.service);
+    if (!cursor.empty()) target += "&cursor=" + UrlEncode(cursor);
+    Reply page = Call(o, "GET", target);
+    if (!page.error.empty()) return page.error;
+    for (const auto& item : page.body.as_object().at("items").as_array()) {
+      // Sealed rows only: the API filters, and so does the client.
+      const json::value* sealed = item.as_object().if_contains("sealed");
+      if (sealed == nullptr || !sealed->is_bool() || !sealed->as_bool()) continue;
+      visit(item.as_object());
+    }
+    cursor = Str(page.body, "next_cursor");
+    if (cursor.empty()) return {};
   }
+}
+
+std::string SequenceKey(const json::object& row) {
+  return Str(row, "service") + " " + Str(row, "match_key");
+}
+
+}  // namespace
+
+int RunExportCommand(const CliOptions& o) {
+  const auto format = seed::ParseExportFormat(o.format);
+  if (!format) {
+    return Fail("export",
+                "unknown --format '" + o.format + "' (supported: jsonl, har, wiremock)");
+  }
+  // WireMock scenarios need to know where each sequence ends: a first pass over the keys.
+  std::map<std::string, std::int64_t> last_seq;
+  if (*format == seed::ExportFormat::kWireMock) {
+    std::string error = ForEachSealedRow(o, [&](const json::object& row) {
+      std::int64_t& last = last_seq[SequenceKey(row)];
+      last = std::max(last, row.at("seq").to_number<std::int64_t>());
+    });
+    if (!error.empty()) return Fail("export", error);
+  }
+  // HAR wants absolute URLs: the service's upstream when it has one, else the request's Host.
+  std::map<std::string, std::string> upstreams;
+  if (*format == seed::ExportFormat::kHar) {
+    Reply services = Call(o, "GET", "/v1/services?limit=1000");
+    if (!services.error.empty()) return Fail("export", services.error);
+    for (const auto& s : services.body.as_object().at("items").as_array()) {
+      std::string upstream = Str(s, "upstream");
+      while (!upstream.empty() && upstream.back() == '/') upstream.pop_back();
+      upstreams[Str(s, "id")] = upstream;
+    }
+  }
+
   std::ofstream file;
   if (!o.output.empty()) {
     file.open(o.output, std::ios::trunc | std::ios::binary);
     if (!file) return Fail("export", "cannot write " + o.output);
   }
   std::ostream& out = o.output.empty() ? std::cout : file;
-  std::string cursor;
-  std::size_t rows = 0;
-  for (;;) {
-    std::string target = "/v1/export?limit=500";
-    if (!o.service.empty()) target += "&service=" + UrlEncode(o.service);
-    if (!cursor.empty()) target += "&cursor=" + UrlEncode(cursor);
-    Reply page = Call(o, "GET", target);
-    if (!page.error.empty()) return Fail("export", page.error);
-    for (const auto& item : page.body.as_object().at("items").as_array()) {
-      // Sealed rows only: the API filters, and so does the client.
-      const json::value* sealed = item.as_object().if_contains("sealed");
-      if (sealed == nullptr || !sealed->is_bool() || !sealed->as_bool()) continue;
-      out << json::serialize(item.as_object().at("exchange")) << '\n';
-      ++rows;
+  seed::ExportWriter writer(*format, out, GOSTLY_VERSION);
+  std::string bad_row;
+  std::string error = ForEachSealedRow(o, [&](const json::object& row) {
+    auto exchange = library::DecodeExchangeLine(json::serialize(row.at("exchange")));
+    if (!exchange) {
+      if (bad_row.empty()) bad_row = Str(row, "id") + ": " + exchange.error();
+      return;
     }
-    cursor = Str(page.body, "next_cursor");
-    if (cursor.empty()) break;
-  }
-  out.flush();
+    const std::string key = SequenceKey(row);
+    const auto seq = row.at("seq").to_number<std::int64_t>();
+    std::string base = upstreams[exchange->service];
+    if (base.empty()) {
+      const std::string host(seed::detail::FindHeader(exchange->request_headers, "host"));
+      base = "http://" + (host.empty() ? std::string("localhost") : host);
+    }
+    writer.Add({.exchange = &*exchange,
+                .seq = static_cast<int>(seq),
+                .last_in_sequence = !last_seq.contains(key) || last_seq[key] <= seq,
+                .sequence_key = key,
+                .base_url = base});
+  });
+  writer.Finish();
+  if (!error.empty()) return Fail("export", error);
+  if (!bad_row.empty()) return Fail("export", "unreadable exchange in row " + bad_row);
   if (!out) return Fail("export", "write failed");
-  if (!o.output.empty()) std::cerr << "exported " << rows << " sealed entries to " << o.output << '\n';
+  if (!o.output.empty()) {
+    std::cerr << "exported " << writer.written() << " sealed entries to " << o.output << " ("
+              << seed::ToString(*format) << ")\n";
+  }
   return 0;
 }
 

@@ -45,11 +45,12 @@ int main(int argc, char** argv) {
   gostly::apps::AddCliOptions(*transition, cli);
   transition->add_flag("--no-wait", cli.no_wait, "Start it and return at once");
   transition->add_option("--timeout", cli.timeout_s, "Give up waiting after this many seconds");
-  auto* export_cmd = app.add_subcommand("export", "Write the sealed library as JSON Lines");
+  auto* export_cmd = app.add_subcommand(
+      "export", "Write the sealed library as JSON Lines, one HAR log or WireMock mappings");
   gostly::apps::AddCliOptions(*export_cmd, cli);
   export_cmd->add_option("--service", cli.service, "Only this service");
   export_cmd->add_option("-o,--output", cli.output, "File to write (default stdout)");
-  export_cmd->add_option("--format", cli.format, "jsonl");
+  export_cmd->add_option("--format", cli.format, "jsonl (default), har or wiremock");
 
   auto* seed = app.add_subcommand(
       "seed", "Seed the library from HAR, Postman, OpenAPI or another tool's recordings");

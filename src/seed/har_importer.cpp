@@ -120,7 +120,15 @@ EntryResult ConvertEntry(const json::value& value, const ImportOptions& options,
   }
   if (const auto* post = detail::GetObject(*request, "postData")) {
     if (const auto* text = detail::GetString(*post, "text")) {
-      ex.request_body = std::string(*text);
+      // "encoding" on postData is not in HAR 1.2; gostly export writes it for binary bodies.
+      const auto* encoding = detail::GetString(*post, "encoding");
+      if (encoding != nullptr && *encoding == "base64") {
+        auto decoded = detail::DecodeBase64Lenient(*text);
+        if (!decoded) return {false, "request postData.text is not valid base64"};
+        ex.request_body = std::move(decoded).value();
+      } else {
+        ex.request_body = std::string(*text);
+      }
     } else if (const auto* params = detail::GetArray(*post, "params")) {
       std::vector<std::pair<std::string, std::string>> pairs;
       for (auto& [name, val] : ReadNameValueList(params)) pairs.emplace_back(name, val);

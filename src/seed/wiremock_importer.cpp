@@ -110,6 +110,11 @@ std::string ConvertMapping(const json::value& value, const ImportOptions& option
       if (const auto* eq = detail::GetString(*o, "equalTo")) {
         ex.request_body = std::string(*eq);
         literal = true;
+      } else if (const auto* bin = detail::GetString(*o, "binaryEqualTo")) {
+        auto decoded = detail::DecodeBase64Lenient(*bin);
+        if (!decoded) return "request binaryEqualTo is not valid base64";
+        ex.request_body = std::move(decoded).value();
+        literal = true;
       } else if (auto it = o->find("equalToJson"); it != o->end()) {
         ex.request_body = it->value().is_string() ? std::string(it->value().get_string())
                                                   : json::serialize(it->value());

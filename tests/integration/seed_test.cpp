@@ -132,5 +132,99 @@ TEST_F(Seeding, OpenApiAndOtherToolsRecordingsAreDetectedAndServed) {
   EXPECT_NE(unsafe.output.find("python/object"), std::string::npos) << unsafe.output;
 }
 
+// A small HAR: a key answered three times in turn, a JSON POST and a binary response.
+std::string SequenceHar() {
+  json::array entries;
+  auto entry = [&](std::string method, std::string url, json::object post, int status,
+                   json::object content) {
+    json::object request{{"method", method}, {"url", url}, {"headers", json::array()}};
+    if (!post.empty()) request["postData"] = std::move(post);
+    entries.push_back(json::object{
+        {"startedDateTime", "2026-11-23T10:00:00.000Z"},
+        {"request", std::move(request)},
+        {"response", json::object{{"status", status},
+                                  {"headers", json::array{json::object{
+                                                  {"name", "Content-Type"},
+                                                  {"value", content.at("mimeType")}}}},
+                                  {"content", std::move(content)}}}});
+  };
+  for (int i = 0; i < 3; ++i) {
+    entry("GET", "http://api.example.com/jobs/9", {}, 200,
+          {{"mimeType", "application/json"},
+           {"text", "{\"state\":" + std::to_string(i) + "}"}});
+  }
+  entry("POST", "http://api.example.com/jobs",
+        {{"mimeType", "application/json"}, {"text", "{\"name\": \"nine\"}"}}, 201,
+        {{"mimeType", "application/json"}, {"text", "{\"id\":9}"}});
+  entry("GET", "http://api.example.com/logo.png", {}, 200,
+        {{"mimeType", "image/png"}, {"text", "iVBORw0KGgoA/w=="}, {"encoding", "base64"}});
+  return json::serialize(json::object{{"log", json::object{{"version", "1.2"},
+                                                          {"entries", std::move(entries)}}}});
+}
+
+TEST_F(Seeding, ExportAsHarAndWireMockSeedsAnotherGostlyThatAnswersTheSame) {
+  const fs::path source = work_.path() / "source.har";
+  WriteFile(source, SequenceHar());
+  auto start = [&](const std::string& name) {
+    auto up = std::make_unique<ProxyProcess>(
+        work_.path(), ProxyOptions{.data_dir = work_.path() / name,
+                                   .env = {{"INITIAL_MODE", "mock"}},
+                                   .up = true});
+    return up;
+  };
+  auto cli = [&](const ProxyProcess& up, std::vector<std::string> args) {
+    args.push_back("--url");
+    args.push_back("http://127.0.0.1:" + std::to_string(up.control_port()));
+    return test_support::RunCommand(GOSTLY_BINARY, args, work_.path(), 60s);
+  };
+  // What a client sees: the sequence (then stuck on its last), the POST, the binary body.
+  auto observe = [](const ProxyProcess& up) {
+    std::vector<std::string> seen;
+    for (int i = 0; i < 4; ++i) seen.push_back(up.Get("/jobs/9").body);
+    const auto created = up.Send("POST", "/jobs", "{\"name\":\"nine\"}",
+                                 {{"Content-Type", "application/json"}});
+    seen.push_back(std::to_string(created.status) + " " + created.body);
+    seen.push_back(up.Get("/logo.png").body);
+    return seen;
+  };
+  const std::vector<std::string> expected = {
+      "{\"state\":0}", "{\"state\":1}", "{\"state\":2}", "{\"state\":2}", "201 {\"id\":9}",
+      std::string("\x89PNG\r\n\x1a\n\0\xff", 10)};
+
+  auto first = start("first");
+  ASSERT_PROXY_STARTS(*first);
+  auto seeded = cli(*first, {"seed", source.string()});
+  ASSERT_EQ(seeded.exit_status, 0) << seeded.output;
+  EXPECT_EQ(observe(*first), expected);
+
+  const fs::path har = work_.path() / "export.har";
+  const fs::path wiremock = work_.path() / "export-wiremock.json";
+  auto as_har = cli(*first, {"export", "--format", "har", "-o", har.string()});
+  ASSERT_EQ(as_har.exit_status, 0) << as_har.output;
+  auto as_wiremock = cli(*first, {"export", "--format", "wiremock", "-o", wiremock.string()});
+  ASSERT_EQ(as_wiremock.exit_status, 0) << as_wiremock.output;
+  EXPECT_EQ(ParseJson(Slurp(har)).at("log").at("entries").as_array().size(), 5u);
+  const json::value mappings = ParseJson(Slurp(wiremock));
+  EXPECT_EQ(mappings.at("mappings").as_array().size(), 5u);
+  EXPECT_NE(Slurp(wiremock).find("\"requiredScenarioState\":\"seq-2\""), std::string::npos);
+  auto unknown = cli(*first, {"export", "--format", "postman"});
+  EXPECT_NE(unknown.exit_status, 0);
+  EXPECT_NE(unknown.output.find("supported: jsonl, har, wiremock"), std::string::npos)
+      << unknown.output;
+  EXPECT_EQ(first->Stop(), 0) << first->Log();
+
+  // Each export, seeded into a fresh gostly, answers exactly as the original did.
+  for (const fs::path& file : {har, wiremock}) {
+    auto again = start("from-" + file.stem().string());
+    ASSERT_PROXY_STARTS(*again);
+    auto reseeded = cli(*again, {"seed", file.string()});
+    ASSERT_EQ(reseeded.exit_status, 0) << reseeded.output;
+    EXPECT_NE(reseeded.output.find("5 entries created, 0 skipped"), std::string::npos)
+        << reseeded.output;
+    EXPECT_EQ(observe(*again), expected) << file;
+    EXPECT_EQ(again->Stop(), 0) << again->Log();
+  }
+}
+
 }  // namespace
 }  // namespace gostly::integration
