@@ -16,6 +16,7 @@
 #include "seed/exporter.hpp"
 #include "seed/importer.hpp"
 #include "seed/json_input.hpp"
+#include "seed/openapi_bundle.hpp"
 
 namespace gostly::apps {
 
@@ -286,6 +287,15 @@ int RunSeedCommand(const CliOptions& o) {
     }
     return Fail("seed", "unknown --format '" + format + "' (supported: " + known + ")");
   }
+  // A spec split over files: the control plane receives one document, so inline them here.
+  seed::BundleReport bundle;
+  if (format == seed::ToString(seed::Format::kOpenApi)) {
+    seed::ImportOptions limits;
+    auto bundled = seed::BundleOpenApi(body, o.file, seed::LocalSpecFileReader(limits.max_bytes),
+                                       limits, &bundle);
+    if (!bundled) return Fail("seed", bundled.error());
+    body = std::move(bundled).value();
+  }
   const bool tty = ::isatty(STDOUT_FILENO) == 1;
   if (tty) std::printf("seeding %s (%s, %zu bytes)…", o.file.c_str(), format.c_str(), body.size());
   std::fflush(stdout);
@@ -298,6 +308,11 @@ int RunSeedCommand(const CliOptions& o) {
   std::cout << o.file << ": " << Str(r.body, "format") << ", " << Str(r.body, "created")
             << (o.dry_run ? " entries would be created" : " entries created") << ", "
             << report.at("skipped").as_array().size() << " skipped\n";
+  if (!bundle.files.empty()) {
+    std::cout << "  read " << bundle.files.size() << " referenced file"
+              << (bundle.files.size() == 1 ? "" : "s") << " (relative $ref)\n";
+  }
+  for (const auto& w : bundle.warnings) std::cout << "  warning: " << w << '\n';
   for (const auto& s : report.at("skipped").as_array()) {
     std::cout << "  skipped " << Str(s, "where") << ": " << Str(s, "reason") << '\n';
   }

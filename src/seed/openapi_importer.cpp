@@ -14,6 +14,7 @@
 
 #include "seed/importer.hpp"
 #include "seed/json_input.hpp"
+#include "seed/openapi_bundle.hpp"
 
 namespace gostly::seed {
 namespace json = boost::json;
@@ -301,8 +302,15 @@ class Importer {
   const json::value* Resolve(std::string_view ref) {
     for (int hops = 0; hops < 32; ++hops) {
       if (!ref.starts_with("#")) {
-        ref_error_ = "external $ref '" + std::string(ref) +
-                     "' not resolved (no base directory: relative files are not read)";
+        // A bundle (openapi_bundle.hpp) says why it left the ref as it was.
+        const auto* why = detail::GetObject(root_, "x-gostly-unresolved");
+        const auto* reason = why == nullptr ? nullptr : detail::GetString(*why, ref);
+        ref_error_ = "external $ref '" + std::string(ref) + "' not resolved (" +
+                     (reason != nullptr ? std::string(*reason)
+                                        : std::string("one document was sent: `gostly seed "
+                                                      "FILE` reads the relative files a spec "
+                                                      "refers to")) +
+                     ")";
         return nullptr;
       }
       const json::value* cur = nullptr;
@@ -987,6 +995,23 @@ class Importer {
 
 }  // namespace
 
+namespace detail {
+
+common::Result<json::value> ParseSpecText(std::string_view text, const ImportOptions& options) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 byte order mark
+  std::size_t first = text.find_first_not_of(" \t\r\n");
+  try {
+    if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
+      return detail::ParseJsonInput(text, options);
+    }
+    return ParseYaml(text);
+  } catch (const std::exception& e) {
+    return MakeError(e.what(), ErrorCode::kInvalidArgument);
+  }
+}
+
+}  // namespace detail
+
 common::Result<std::vector<library::Exchange>> ImportOpenApi(std::string_view text,
                                                              const ImportOptions& options,
                                                              ImportReport* report) {
@@ -998,19 +1023,7 @@ common::Result<std::vector<library::Exchange>> ImportOpenApi(std::string_view te
                          std::to_string(options.max_bytes) + " (max_bytes)",
                      ErrorCode::kInvalidArgument);
   }
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 byte order mark
-  std::size_t first = text.find_first_not_of(" \t\r\n");
-  common::Result<json::value> doc = json::value();
-  try {
-    if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
-      doc = detail::ParseJsonInput(text, options);
-    } else {
-      doc = ParseYaml(text);
-    }
-  } catch (const std::exception& e) {
-    return MakeError(std::string("cannot read OpenAPI document: ") + e.what(),
-                     ErrorCode::kInvalidArgument);
-  }
+  auto doc = detail::ParseSpecText(text, options);
   if (!doc)
     return MakeError("cannot read OpenAPI document: " + doc.error(), ErrorCode::kInvalidArgument);
   const auto* root = doc->if_object();

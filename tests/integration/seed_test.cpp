@@ -226,5 +226,41 @@ TEST_F(Seeding, ExportAsHarAndWireMockSeedsAnotherGostlyThatAnswersTheSame) {
   }
 }
 
+TEST_F(Seeding, ASpecSplitOverFilesIsBundledByTheCli) {
+  // root.yaml → paths/items.yaml → ../schemas/item.json, and one ref to a missing file.
+  fs::create_directories(work_.path() / "spec" / "paths");
+  fs::create_directories(work_.path() / "spec" / "schemas");
+  WriteFile(work_.path() / "spec" / "root.yaml",
+            "openapi: 3.0.3\ninfo: {title: split, version: '1'}\npaths:\n"
+            "  /items/{id}:\n    $ref: paths/items.yaml\n"
+            "  /gone:\n    $ref: paths/missing.yaml\n");
+  WriteFile(work_.path() / "spec" / "paths" / "items.yaml",
+            "get:\n  parameters:\n  - {name: id, in: path, required: true, example: 42,\n"
+            "     schema: {type: integer}}\n  responses:\n    '200':\n      description: ok\n"
+            "      content:\n        application/json:\n"
+            "          schema: {$ref: '../schemas/item.json#/Item'}\n");
+  WriteFile(work_.path() / "spec" / "schemas" / "item.json",
+            R"({"Item": {"type": "object", "required": ["id", "label"], "properties": {
+                "id": {"type": "integer", "example": 42},
+                "label": {"type": "string", "example": "from item.json"}}}})");
+  ProxyProcess up(work_.path(),
+                  {.data_dir = data_dir(), .env = {{"INITIAL_MODE", "mock"}}, .up = true});
+  ASSERT_PROXY_STARTS(up);
+  auto seeded = test_support::RunCommand(
+      GOSTLY_BINARY,
+      {"seed", (work_.path() / "spec" / "root.yaml").string(), "--url",
+       "http://127.0.0.1:" + std::to_string(up.control_port())},
+      work_.path(), 60s);
+  ASSERT_EQ(seeded.exit_status, 0) << seeded.output;
+  EXPECT_NE(seeded.output.find("1 entries created, 1 skipped"), std::string::npos)
+      << seeded.output;
+  EXPECT_NE(seeded.output.find("read 2 referenced files"), std::string::npos) << seeded.output;
+  EXPECT_NE(seeded.output.find("paths/missing.yaml: no such file"), std::string::npos)
+      << seeded.output;
+  const auto item = up.Get("/items/42");
+  EXPECT_EQ(item.status, 200) << Describe(item);
+  EXPECT_EQ(ParseJson(item.body), ParseJson(R"({"id":42,"label":"from item.json"})"));
+}
+
 }  // namespace
 }  // namespace gostly::integration
