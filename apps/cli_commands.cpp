@@ -68,14 +68,15 @@ std::string Str(const json::value& v, std::string_view key) {
   return f->is_string() ? std::string(f->as_string()) : json::serialize(*f);
 }
 
-void ProgressBar(double fraction, const std::string& state, std::int64_t exchanges) {
+void ProgressBar(double fraction, const std::string& state, std::int64_t count,
+                 const char* noun = "exchanges") {
   constexpr int kWidth = 30;
   int filled = static_cast<int>(fraction * kWidth + 0.5);
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.resize(kWidth, '.');
-  std::fprintf(stdout, "\r[%s] %3d%%  %-9s %lld exchanges", bar.c_str(),
+  std::fprintf(stdout, "\r[%s] %3d%%  %-9s %lld %s", bar.c_str(),
                static_cast<int>(fraction * 100 + 0.5), state.c_str(),
-               static_cast<long long>(exchanges));
+               static_cast<long long>(count), noun);
   std::fflush(stdout);
 }
 
@@ -296,14 +297,43 @@ int RunSeedCommand(const CliOptions& o) {
     if (!bundled) return Fail("seed", bundled.error());
     body = std::move(bundled).value();
   }
-  const bool tty = ::isatty(STDOUT_FILENO) == 1;
-  if (tty) std::printf("seeding %s (%s, %zu bytes)…", o.file.c_str(), format.c_str(), body.size());
-  std::fflush(stdout);
   std::string target = "/v1/seed/" + format + "?service=" + UrlEncode(o.service.empty() ? "default" : o.service);
   if (o.dry_run) target += "&dry_run=true";
-  Reply r = Call(o, "POST", target, body);
-  if (tty) std::printf("\r\033[K");
-  if (!r.error.empty()) return Fail("seed", o.file + ": " + r.error);
+  Reply r;
+  if (o.progress || ::isatty(STDOUT_FILENO) == 1) {
+    // Asynchronous: the control plane reports each phase's progress while we draw it.
+    Reply started = Call(o, "POST", target + "&async=true", body);
+    if (!started.error.empty()) return Fail("seed", o.file + ": " + started.error);
+    const std::string id = Str(started.body, "job_id");
+    // Share of the bar per phase: sealing, storing and pushing each walk the entries.
+    const std::map<std::string, std::pair<double, double>> kPhases = {
+        {"queued", {0, 0}},      {"importing", {0, 0.1}}, {"sealing", {0.1, 0.3}},
+        {"storing", {0.4, 0.4}}, {"pushing", {0.8, 0.2}}, {"done", {1, 0}}};
+    Reply job;
+    for (;;) {
+      job = Call(o, "GET", "/v1/seed/jobs/" + id);
+      if (!job.error.empty()) {
+        std::cout << '\n';
+        return Fail("seed", o.file + ": " + job.error);
+      }
+      const std::string phase = Str(job.body, "phase");
+      const double done = job.body.at("done").to_number<double>();
+      const double total = job.body.at("total").to_number<double>();
+      auto share = kPhases.contains(phase) ? kPhases.at(phase) : std::pair<double, double>{0, 0};
+      ProgressBar(share.first + (total > 0 ? share.second * done / total : 0), phase,
+                  static_cast<std::int64_t>(total), "entries");
+      if (Str(job.body, "state") != "running") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    std::cout << '\n';
+    if (Str(job.body, "state") != "succeeded") {
+      return Fail("seed", o.file + ": " + Str(job.body.at("error"), "detail"));
+    }
+    r.body = job.body.at("report");
+  } else {
+    r = Call(o, "POST", target, body);
+    if (!r.error.empty()) return Fail("seed", o.file + ": " + r.error);
+  }
   const auto& report = r.body.as_object();
   std::cout << o.file << ": " << Str(r.body, "format") << ", " << Str(r.body, "created")
             << (o.dry_run ? " entries would be created" : " entries created") << ", "

@@ -26,6 +26,7 @@ struct CliOptions {
   std::string file;
   std::string seed_format;  // empty: detected from the content
   bool dry_run = false;
+  bool progress = false;  // draw a progress bar even when stdout is not a terminal
 };
 
 void AddCliOptions(CLI::App& app, CliOptions& options);

@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
   seed->add_option("file", cli.file, "The file to import")->required();
   seed->add_option("--service", cli.service, "Service the entries belong to (default: default)");
   seed->add_flag("--dry-run", cli.dry_run, "Report what would be created; change nothing");
+  seed->add_flag("--progress", cli.progress,
+                 "Show a progress bar (the default when stdout is a terminal)");
   seed->add_option("--format", cli.seed_format,
                    "har, postman, openapi, hoverfly, wiremock, vcr, go-vcr, keploy, betamax "
                    "(default: detected from the content)");

@@ -366,9 +366,13 @@ void ControlApi::Register() {
                       "Seed the library from a " + name +
                           " file sent as the body (scrubbed, sealed, served by the proxy)",
                       editor, 201);
-    op.query_params = {"service", "dry_run"};
+    op.query_params = {"service", "dry_run", "async"};
     router_.Add(std::move(op), [this, name](ApiRequest& r) { return Seed(r, name); });
   }
+  router_.Add(Op("GET", "/v1/seed/jobs/{id}",
+                 "An asynchronous seeding's phase, progress and, when finished, its report",
+                 viewer),
+              bind(&ControlApi::SeedJobStatus));
 }
 
 void ControlApi::Authenticate(ApiRequest& request, Access access) const {
@@ -927,7 +931,134 @@ ApiResponse ControlApi::Export(ApiRequest& request) {
   return JsonResponse(200, out);
 }
 
+// One asynchronous seeding: its phase and progress, then its report or its error.
+struct ControlApi::SeedJob {
+  std::string id;
+  std::string tenant;
+  std::string format;
+  std::string service;
+  std::int64_t created_at_ms = 0;
+
+  mutable std::mutex mu;
+  std::string state = "running";  // running | succeeded | failed
+  std::string phase = "queued";   // importing | sealing | storing | pushing | done
+  std::size_t done = 0;
+  std::size_t total = 0;
+  json::object report;
+  json::object error;  // {detail, error_code} when failed
+
+  void Phase(std::string name, std::size_t of) {
+    std::lock_guard lock(mu);
+    phase = std::move(name);
+    done = 0;
+    total = of;
+  }
+  void Advance(std::size_t n) {
+    std::lock_guard lock(mu);
+    done += n;
+  }
+  json::object ToJson() const {
+    std::lock_guard lock(mu);
+    json::object o{{"job_id", id},       {"state", state}, {"phase", phase},
+                   {"done", done},       {"total", total}, {"format", format},
+                   {"service", service}, {"created_at", TimeOrNull(created_at_ms)}};
+    o["report"] = report.empty() ? json::value(nullptr) : json::value(report);
+    o["error"] = error.empty() ? json::value(nullptr) : json::value(error);
+    return o;
+  }
+};
+
+ControlApi::~ControlApi() {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(seed_jobs_mu_);
+    threads.swap(seed_threads_);
+  }
+  for (auto& t : threads) {
+    if (t.joinable()) t.join();
+  }
+}
+
 ApiResponse ControlApi::Seed(ApiRequest& request, const std::string& format) {
+  if (request.body.empty()) throw ApiError(422, "invalid_body", "Send the file as the body.");
+  if (request.Query("async") != "true") {
+    return JsonResponse(request.Query("dry_run") == "true" ? 200 : 201,
+                        RunSeed(request, format, nullptr));
+  }
+  const std::string service = request.Query("service").empty() ? "default" : request.Query("service");
+  if (!ValidServiceId(service)) {
+    throw ApiError(422, "invalid_parameter",
+                   "Query parameter 'service' must be 1-64 characters of A-Z a-z 0-9 . _ -.");
+  }
+  auto job = std::make_shared<SeedJob>();
+  job->id = NewId("seedjob-");
+  job->tenant = request.tenant;
+  job->format = format;
+  job->service = service;
+  job->created_at_ms = NowMs();
+  {
+    std::lock_guard lock(seed_jobs_mu_);
+    std::size_t running = 0;
+    for (const auto& [id, j] : seed_jobs_) {
+      std::lock_guard job_lock(j->mu);
+      if (j->state == "running") ++running;
+    }
+    constexpr std::size_t kMaxRunning = 2;
+    if (running >= kMaxRunning) {
+      throw ApiError(429, "too_many_seed_jobs",
+                     "Two seed jobs are running already; retry when one has finished.");
+    }
+    // Keep the newest 100 finished jobs (ids sort by creation time).
+    while (seed_jobs_.size() >= 100) {
+      auto oldest = std::find_if(seed_jobs_.begin(), seed_jobs_.end(), [](const auto& kv) {
+        std::lock_guard job_lock(kv.second->mu);
+        return kv.second->state != "running";
+      });
+      if (oldest == seed_jobs_.end()) break;
+      seed_jobs_.erase(oldest);
+    }
+    seed_jobs_[job->id] = job;
+    // The body moves to the job (it may be large); the rest of the request is copied, as the
+    // server still reads it (idempotency) after this returns.
+    std::string body = std::move(request.body);
+    ApiRequest copy = request;
+    copy.body = std::move(body);
+    seed_threads_.emplace_back([this, job, format, copy = std::move(copy)]() mutable {
+      json::object report;
+      json::object error;
+      try {
+        report = RunSeed(copy, format, job.get());
+      } catch (const ApiError& e) {
+        error = json::object{{"detail", e.what()}, {"error_code", e.error_code()}};
+      } catch (const std::exception& e) {
+        error = json::object{{"detail", e.what()}, {"error_code", "internal"}};
+      }
+      std::lock_guard finished(job->mu);
+      job->state = error.empty() ? "succeeded" : "failed";
+      job->phase = "done";
+      job->report = std::move(report);
+      job->error = std::move(error);
+    });
+  }
+  json::object out = job->ToJson();
+  ApiResponse response = JsonResponse(202, out);
+  response.headers.emplace_back("Location", "/v1/seed/jobs/" + job->id);
+  return response;
+}
+
+ApiResponse ControlApi::SeedJobStatus(ApiRequest& request) {
+  std::shared_ptr<SeedJob> job;
+  {
+    std::lock_guard lock(seed_jobs_mu_);
+    auto it = seed_jobs_.find(request.params["id"]);
+    if (it != seed_jobs_.end() && it->second->tenant == request.tenant) job = it->second;
+  }
+  if (!job) throw ApiError(404, "not_found", "No seed job '" + request.params["id"] + "'.");
+  return JsonResponse(200, job->ToJson());
+}
+
+json::object ControlApi::RunSeed(const ApiRequest& request, const std::string& format,
+                                 SeedJob* job) {
   seed::ImportOptions options;
   options.service = request.Query("service").empty() ? "default" : request.Query("service");
   if (!ValidServiceId(options.service)) {
@@ -936,7 +1067,7 @@ ApiResponse ControlApi::Seed(ApiRequest& request, const std::string& format) {
   }
   const bool dry_run = request.Query("dry_run") == "true";
   options.recording_session_id = NewId("seed-");
-  if (request.body.empty()) throw ApiError(422, "invalid_body", "Send the file as the body.");
+  if (job != nullptr) job->Phase("importing", 0);
   const seed::Format detected = seed::DetectFormat(request.body);
   seed::ImportReport report;
   auto imported = seed::Import(seed::ParseFormat(format).value_or(seed::Format::kUnknown),
@@ -957,7 +1088,9 @@ ApiResponse ControlApi::Seed(ApiRequest& request, const std::string& format) {
   std::map<std::string, int> next_seq;
   std::vector<store::LibraryEntry> entries;
   entries.reserve(exchanges.size());
+  if (job != nullptr) job->Phase("sealing", exchanges.size());
   for (auto& ex : exchanges) {
+    if (job != nullptr) job->Advance(1);
     scrubber.ScrubExchange(ex);
     const int seq = next_seq[ex.service + '\n' + MatchKey(ex)]++;
     entries.push_back(SealedEntry(ex, seq, "seed:" + format));
@@ -974,23 +1107,27 @@ ApiResponse ControlApi::Seed(ApiRequest& request, const std::string& format) {
                    {"created", entries.size()},
                    {"skipped", std::move(skipped)},
                    {"warnings", std::move(warnings)}};
-  if (dry_run) return JsonResponse(200, out);
+  if (dry_run) return out;
 
   constexpr std::size_t kChunk = 1000;
+  if (job != nullptr) job->Phase("storing", entries.size());
   for (std::size_t at = 0; at < entries.size(); at += kChunk) {
     std::vector<store::LibraryEntry> chunk(
         entries.begin() + static_cast<std::ptrdiff_t>(at),
         entries.begin() + static_cast<std::ptrdiff_t>(std::min(entries.size(), at + kChunk)));
     Unwrap(store_.UpsertEntries(request.tenant, chunk));
+    if (job != nullptr) job->Advance(chunk.size());
   }
   // The proxy serves the seeded (scrubbed) records from its local library. Its admin API
   // takes bodies up to MAX_BODY_BYTES, so records go in batches of bounded size.
   common::Status pushed = common::OkStatus();
   json::array batch;
   std::size_t batch_bytes = 0;
+  if (job != nullptr) job->Phase("pushing", entries.size());
   auto flush = [&] {
     if (batch.empty() || !pushed) return;
     pushed = link_.AddMocks(batch);
+    if (job != nullptr) job->Advance(batch.size());
     batch.clear();
     batch_bytes = 0;
   };
@@ -1005,7 +1142,7 @@ ApiResponse ControlApi::Seed(ApiRequest& request, const std::string& format) {
   Audit(request, "seed." + format, options.service,
         json::serialize(json::object{{"created", entries.size()},
                                      {"skipped", report.skipped.size()}}));
-  return JsonResponse(201, out);
+  return out;
 }
 
 }  // namespace gostly::control

@@ -16,6 +16,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "control/api_router.hpp"
 #include "control/proxy_link.hpp"
@@ -35,6 +37,9 @@ class ControlApi {
  public:
   ControlApi(ControlApiOptions options, store::Store& store, const ProxyLink& link,
              TransitionRunner& transitions, TransitionRunner::ScrubberFor scrubber);
+  ~ControlApi();  // waits for asynchronous seed jobs still running
+  ControlApi(const ControlApi&) = delete;
+  ControlApi& operator=(const ControlApi&) = delete;
 
   // The server's entry point: authenticates, dispatches, applies idempotency.
   ApiResponse Handle(ApiRequest& request);
@@ -73,7 +78,14 @@ class ControlApi {
   ApiResponse ListJobs(ApiRequest& request);
   ApiResponse Export(ApiRequest& request);
   // POST /v1/seed/{format}: the file is the body; service and dry_run as query parameters.
+  // With ?async=true: 202 and a job polled through GET /v1/seed/jobs/{id} (progress by phase).
   ApiResponse Seed(ApiRequest& request, const std::string& format);
+  ApiResponse SeedJobStatus(ApiRequest& request);
+  struct SeedJob;
+  // The seeding itself: import, scrub and seal, store, push to the proxy. Throws ApiError
+  // for bad input. `job` (may be null) receives the phase and progress.
+  boost::json::object RunSeed(const ApiRequest& request, const std::string& format,
+                              SeedJob* job);
 
   void Audit(const ApiRequest& request, std::string action, std::string target,
              std::string detail_json = "{}");
@@ -84,6 +96,10 @@ class ControlApi {
   TransitionRunner& transitions_;
   TransitionRunner::ScrubberFor scrubber_;
   ApiRouter router_;
+  std::mutex seed_jobs_mu_;
+  std::map<std::string, std::shared_ptr<SeedJob>> seed_jobs_;  // by id, the last 100 kept
+  std::vector<std::thread> seed_threads_;                         // joined by the destructor
+
   std::mutex unmatched_mu_;
   std::map<std::string, std::int64_t> unmatched_seen_;  // (tenant, service, method, uri) -> count
 };

@@ -2,6 +2,7 @@
 // `gostly up`, with files from ../shared/corpus; MOCK then answers the seeded operations.
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "harness.hpp"
 
@@ -260,6 +261,45 @@ TEST_F(Seeding, ASpecSplitOverFilesIsBundledByTheCli) {
   const auto item = up.Get("/items/42");
   EXPECT_EQ(item.status, 200) << Describe(item);
   EXPECT_EQ(ParseJson(item.body), ParseJson(R"({"id":42,"label":"from item.json"})"));
+}
+
+TEST_F(Seeding, ProgressBarFollowsAnAsynchronousJob) {
+  ProxyProcess up(work_.path(),
+                  {.data_dir = data_dir(), .env = {{"INITIAL_MODE", "mock"}}, .up = true});
+  ASSERT_PROXY_STARTS(up);
+  const std::string url = "http://127.0.0.1:" + std::to_string(up.control_port());
+  const fs::path spec = kCorpus / "openapi" / "swagger-petstore3-openapi.yaml";
+  auto seeded = test_support::RunCommand(
+      GOSTLY_BINARY, {"seed", spec.string(), "--progress", "--url", url}, work_.path(), 60s);
+  ASSERT_EQ(seeded.exit_status, 0) << seeded.output;
+  EXPECT_NE(seeded.output.find("] 100%  done"), std::string::npos) << seeded.output;
+  EXPECT_NE(seeded.output.find("entries created"), std::string::npos) << seeded.output;
+  EXPECT_EQ(up.Get("/store/inventory").status, 200);
+
+  // The job stays readable: its report, and progress that reached the total.
+  const auto audit = ParseJson(up.Control("GET", "/v1/audit?limit=10").body);
+  EXPECT_NE(json::serialize(audit).find("seed.openapi"), std::string::npos);
+  const auto started = up.Control("POST", "/v1/seed/har?async=true", Slurp(spec));
+  ASSERT_EQ(started.status, 202) << started.body;
+  const std::string id = StringField(ParseJson(started.body), "job_id");
+  EXPECT_EQ(started.Header("Location"), "/v1/seed/jobs/" + id);
+  json::value job;
+  for (int i = 0; i < 100; ++i) {  // bounded: 10 s at most
+    job = ParseJson(up.Control("GET", "/v1/seed/jobs/" + id).body);
+    if (StringField(job, "state") != "running") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  // A YAML spec sent as HAR: the job fails with the importer's reason.
+  EXPECT_EQ(StringField(job, "state"), "failed") << job;
+  EXPECT_NE(StringField(job.at("error"), "detail").find("HAR"), std::string::npos) << job;
+  EXPECT_EQ(up.Control("GET", "/v1/seed/jobs/seedjob-unknown").status, 404);
+
+  // Through the CLI, the same failure is one line and a non-zero exit.
+  auto wrong = test_support::RunCommand(
+      GOSTLY_BINARY, {"seed", spec.string(), "--format", "har", "--progress", "--url", url},
+      work_.path(), 60s);
+  EXPECT_NE(wrong.exit_status, 0);
+  EXPECT_NE(wrong.output.find("gostly seed: "), std::string::npos) << wrong.output;
 }
 
 }  // namespace
