@@ -49,6 +49,7 @@ bench: build
 	@scripts/install-deps.sh --bench
 	$(BUILD_DIR)/bench/gostly_library_bench
 	bench/wrk/run.sh
+	bench/seed/run.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)

@@ -12,7 +12,7 @@ BUILD_PKGS=(
   openssl curl ca-certificates
   postgresql
 )
-BENCH_PKGS=(nginx-light wrk)
+BENCH_PKGS=(nginx-light wrk time)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${BENCH_PKGS[@]}"); fi
