@@ -87,6 +87,13 @@ void AddProxyOptions(CLI::App& app, ProxyOptions& o) {
       ->envname("ACCEPT_INVALID_CERTS");
   app.add_option("--smart-swap", o.smart_swap, "Enable smart swap (true/false)")
       ->envname("SMART_SWAP_ENABLED");
+  app.add_option("--stateful-mocks", o.stateful_mocks,
+                 "Resource store and statecharts in MOCK, resources recorded in LEARN "
+                 "(true/false)")
+      ->envname("STATEFUL_MOCKS");
+  app.add_option("--random-seed", o.random_seed,
+                 "Seed of every random choice (fresh resource ids): same seed, same run")
+      ->envname("RANDOM_SEED");
   app.add_option("--inference-queue-capacity", o.inference_queue_capacity,
                  "Gap-fill queue capacity")
       ->envname("INFERENCE_PREWARM_QUEUE_CAPACITY");
@@ -124,6 +131,8 @@ std::optional<proxy::ProxyConfig> BuildProxyConfig(const ProxyOptions& o) {
     if (const char* key = std::getenv("GHOST_API_KEY")) config.api_key = key;
     config.accept_invalid_certs = Truthy(o.accept_invalid_certs);
     config.smart_swap = Truthy(o.smart_swap);
+    config.stateful_mocks = Truthy(o.stateful_mocks);
+    config.random_seed = o.random_seed;
     config.inference_queue_capacity = o.inference_queue_capacity;
   } catch (const std::exception& e) {
     std::cerr << "gostly: " << e.what() << '\n';

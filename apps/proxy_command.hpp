@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <string>
 
 namespace gostly::apps {
@@ -26,6 +27,8 @@ struct ProxyOptions {
   std::string api_key;
   std::string accept_invalid_certs = "false";
   std::string smart_swap = "true";
+  std::string stateful_mocks = "true";
+  std::uint64_t random_seed = 0;
   std::size_t inference_queue_capacity = 1024;
 };
 

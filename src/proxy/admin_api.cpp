@@ -146,6 +146,10 @@ std::optional<Reply> AdminApi::HandleNow(const HttpRequest& request) {
     reply = Unmatched(query);
   } else if (path == "/ghost/upstreams") {
     reply = Upstreams(request);
+  } else if (path == "/ghost/resources") {
+    reply = Resources(request);
+  } else if (path == "/ghost/statecharts") {
+    reply = Statecharts(request, query);
   } else if (path == "/ghost/sequences") {
     reply = ErrorReply(501, "not_implemented",
                        "Explicit sequences are not available yet; repeated recordings already "
@@ -332,6 +336,64 @@ Reply AdminApi::Upstreams(const HttpRequest& request) {
   if (!saved) return ErrorReply(500, "persist_failed", saved.error());
   auto view = state_.CurrentView();
   return JsonReply(200, (*view)->routes->ToJson());
+}
+
+// GET: how many resources are recorded and how many MOCK changed; DELETE: forget the
+// changes (back to the recorded resources, ids reseeded).
+Reply AdminApi::Resources(const HttpRequest& request) {
+  auto& resources = state_.resources();
+  if (request.method() == http::verb::delete_) {
+    resources.Reset();
+  } else if (request.method() != http::verb::get) {
+    return ErrorReply(405, "method_not_allowed", "Use GET or DELETE on /ghost/resources.");
+  }
+  return JsonReply(200, json::object{{"enabled", state_.config().stateful_mocks},
+                                     {"recorded", resources.recorded()},
+                                     {"changed", resources.changed()}});
+}
+
+// GET ?service=S: the statecharts in force; PUT {"service", "statecharts": [...]}: replaces
+// that service's overrides (a machine named like a bundled one replaces it).
+Reply AdminApi::Statecharts(const HttpRequest& request, std::string_view query) {
+  auto list = [&](const std::string& service) {
+    json::array charts;
+    for (const auto& chart : state_.resources().Statecharts(service)) {
+      charts.push_back(chart.ToJson());
+    }
+    return JsonReply(200, json::object{{"service", service}, {"statecharts", std::move(charts)}});
+  };
+  if (request.method() == http::verb::get) {
+    std::string service = QueryParam(query, "service");
+    return list(service.empty() ? "default" : service);
+  }
+  if (request.method() != http::verb::put) {
+    return ErrorReply(405, "method_not_allowed", "Use GET or PUT on /ghost/statecharts.");
+  }
+  auto body = ParseBody(request);
+  if (!body || !body->is_object()) {
+    return ErrorReply(400, "invalid_json", body ? "expected a JSON object" : body.error());
+  }
+  const auto& o = body->as_object();
+  const auto* service = o.if_contains("service");
+  const auto* charts = o.if_contains("statecharts");
+  if (service == nullptr || !service->is_string() || service->as_string().empty() ||
+      charts == nullptr || !charts->is_array()) {
+    return ErrorReply(422, "invalid_field",
+                      "Send {\"service\": \"…\", \"statecharts\": [{\"name\", \"initial\", "
+                      "\"transitions\"}, …]}.");
+  }
+  std::map<std::string, state::Statechart> overrides;
+  for (std::size_t i = 0; i < charts->as_array().size(); ++i) {
+    auto chart = state::StatechartFromJson(charts->as_array()[i]);
+    if (!chart) {
+      return ErrorReply(422, "invalid_statechart",
+                        fmt::format("statecharts[{}]: {}", i, chart.error()));
+    }
+    overrides[chart->name] = std::move(chart).value();
+  }
+  const std::string name(service->as_string());
+  state_.resources().SetStatecharts(name, std::move(overrides));
+  return list(name);
 }
 
 }  // namespace gostly::proxy

@@ -35,6 +35,8 @@ class AdminApi {
   Reply Reload();
   Reply Unmatched(std::string_view query);
   Reply Upstreams(const HttpRequest& request);
+  Reply Resources(const HttpRequest& request);
+  Reply Statecharts(const HttpRequest& request, std::string_view query);
 
   ProxyState& state_;
 };

@@ -35,6 +35,9 @@ struct ProxyConfig {
   std::string api_key;  // empty: /ghost/* is open
   bool accept_invalid_certs = false;
   bool smart_swap = true;
+  bool stateful_mocks = true;        // resource store + statecharts (DESIGN §12)
+  std::uint64_t random_seed = 0;     // fresh resource ids (and later chaos)
+  std::filesystem::path resource_dir;  // default data_dir/resources
   std::size_t capture_queue_capacity = 65536;
   std::size_t inference_queue_capacity = 1024;
 };

@@ -20,6 +20,12 @@ ProxyMetrics::ProxyMetrics(common::MetricsRegistry& reg) : registry(reg) {
     requests[i] = reg.AddCounter("ghost_requests_total", "Requests by cascade outcome or mode",
                                  {{"match_type", std::string(ToString(MatchType(i)))}});
   }
+  for (const char* op : {"read", "create", "update", "delete", "transition", "refused", "gone",
+                         "recorded"}) {
+    resource_ops.emplace_back(op, reg.AddCounter("gostly_resource_store_total",
+                                                 "Resource store operations (DESIGN §12)",
+                                                 {{"op", op}}));
+  }
   library_size = reg.AddGauge("ghost_mock_library_size", "Distinct keys in the served library");
   io_errors_capture = reg.AddCounter("ghost_io_errors_total", "I/O failures by operation",
                                      {{"operation", "capture_write"}});
@@ -71,6 +77,15 @@ void ProxyMetrics::ObserveHttp(RouteKind route, int status, double seconds) {
   auto r = static_cast<std::size_t>(route);
   http_requests[r][cls]->Inc();
   http_latency[r]->Observe(seconds);
+}
+
+void ProxyMetrics::CountResource(std::string_view op) {
+  for (auto& [name, counter] : resource_ops) {
+    if (name == op) {
+      counter->Inc();
+      return;
+    }
+  }
 }
 
 }  // namespace gostly::proxy

@@ -4,7 +4,10 @@
 
 #include <array>
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/metrics.hpp"
 
@@ -34,10 +37,14 @@ struct ProxyMetrics {
 
   void CountRequest(MatchType type) { requests[static_cast<std::size_t>(type)]->Inc(); }
   void ObserveHttp(RouteKind route, int status, double seconds);
+  // gostly_resource_store_total{op=…}: read, create, update, delete, transition, refused,
+  // gone (a read of a deleted resource), recorded (LEARN).
+  void CountResource(std::string_view op);
 
   common::MetricsRegistry& registry;
   std::array<common::Counter*, static_cast<std::size_t>(MatchType::kCount)> requests{};
   common::Gauge* library_size;
+  std::vector<std::pair<std::string, common::Counter*>> resource_ops;
   common::Counter* io_errors_capture;
   common::Counter* io_errors_load;
   common::Counter* io_errors_persist;

@@ -42,12 +42,15 @@ ProxyState::ProxyState(ProxyConfig config)
       config_(std::move(config)),
       metrics_(registry_),
       forwarder_(Forwarder::Options{config_.accept_invalid_certs, config_.upstream_timeout,
-                                    config_.max_upstream_body_bytes, 64}) {
+                                    config_.max_upstream_body_bytes, 64}),
+      resources_(config_.random_seed) {
   if (config_.mock_dir.empty()) config_.mock_dir = config_.data_dir / "mocks";
   if (config_.mode_file.empty()) config_.mode_file = config_.data_dir / "mode.txt";
   if (config_.routes_file.empty()) config_.routes_file = config_.data_dir / "routes.json";
+  if (config_.resource_dir.empty()) config_.resource_dir = config_.data_dir / "resources";
   std::error_code ec;
-  for (const auto& dir : {config_.data_dir, config_.data_dir / "traffic", config_.mock_dir}) {
+  for (const auto& dir :
+       {config_.data_dir, config_.data_dir / "traffic", config_.mock_dir, config_.resource_dir}) {
     fs::create_directories(dir, ec);
     if (ec) {
       throw std::runtime_error("cannot create directory " + dir.string() + ": " + ec.message());
@@ -85,6 +88,7 @@ ProxyState::ProxyState(ProxyConfig config)
                   std::make_shared<const MissConfig>()});
   }
   ReloadLibrary();
+  if (config_.stateful_mocks) LoadResources();
 
   mode_ = std::make_unique<ModeController>(config_.mode_file, config_.initial_mode);
   if (config_.initial_mode == Mode::kLearn) StartLearnWindow();
@@ -236,6 +240,43 @@ const std::pair<fs::path, fs::path>& CapturePaths(const ProxyConfig& config,
 }
 
 }  // namespace
+
+fs::path ProxyState::ResourceFile(std::string_view service) const {
+  return config_.resource_dir / (SanitizeServiceId(service) + ".jsonl");
+}
+
+void ProxyState::LoadResources() {
+  std::size_t loaded = 0;
+  std::size_t bad = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(config_.resource_dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (it->path().extension() != ".jsonl") continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    std::string line;
+    std::size_t number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      if (line.empty()) continue;
+      auto record = state::DecodeResourceLine(line);
+      if (!record) {
+        // A torn last line after a crash, or a hand edit: skipped, named, counted.
+        if (++bad <= 5) {
+          spdlog::warn("{}:{}: resource line skipped: {}", it->path().string(), number,
+                       record.error());
+        }
+        continue;
+      }
+      resources_.Load(*record);
+      ++loaded;
+    }
+  }
+  if (bad > 0) metrics_.io_errors_load->Inc(bad);
+  if (loaded > 0 || bad > 0) {
+    spdlog::info("resources: {} loaded from {}, {} lines skipped", loaded,
+                 config_.resource_dir.string(), bad);
+  }
+}
 
 const fs::path& ProxyState::TrafficFile(std::string_view service) const {
   return CapturePaths(config_, instance_id_, service).first;

@@ -26,6 +26,7 @@
 #include "proxy/route_table.hpp"
 #include "proxy/session_store.hpp"
 #include "proxy/unmatched_log.hpp"
+#include "state/resource_store.hpp"
 
 namespace gostly::proxy {
 
@@ -69,6 +70,9 @@ class ProxyState {
   SessionStore& session_store() { return session_store_; }
   UnmatchedLog& unmatched() { return unmatched_; }
   Forwarder& forwarder() { return forwarder_; }
+  state::ResourceStore& resources() { return resources_; }
+  // resources/{service}.jsonl: the resources LEARN recorded (DESIGN §12).
+  std::filesystem::path ResourceFile(std::string_view service) const;
 
   // Valid until the calling thread exits; cached per thread.
   const std::filesystem::path& TrafficFile(std::string_view service) const;
@@ -81,6 +85,7 @@ class ProxyState {
   void Publish(std::shared_ptr<const library::Snapshot> snapshot,
                std::shared_ptr<const RouteTable> routes, std::shared_ptr<const MissConfig> miss);
   void OnModeChange(Mode from, Mode to);
+  void LoadResources();
   void StartLearnWindow();
   std::string LibrarySignature() const;
   void LibraryWatchLoop();
@@ -94,6 +99,7 @@ class ProxyState {
   SessionStore session_store_;
   UnmatchedLog unmatched_;
   Forwarder forwarder_;
+  state::ResourceStore resources_;
 
   mutable std::mutex view_mu_;  // guards view_ and publication; never taken per request
   std::shared_ptr<const ProxyView> view_;

@@ -139,6 +139,28 @@ Reply RequestHandler::Mock(const HttpRequest& request, const ViewRef& view, cons
       return r;
     }
   }
+  // Stateful tier (DESIGN §12): mutations on known collections and resources this MOCK run
+  // changed are answered before the exact tier; recorded resources after it.
+  const bool stateful = state_.config().stateful_mocks;
+  if (stateful) {
+    if (auto r = state_.resources().Handle(route.service, method, target,
+                                           request[http::field::content_type], body, true)) {
+      // A deletion recorded for this very request answers as recorded (production's body);
+      // the resource is gone either way.
+      if (r->op == "delete") {
+        if (const auto* recorded = v.snapshot->FindExact(route.service, method, target, body)) {
+          metrics.CountRequest(MatchType::kExact);
+          metrics.CountResource(r->op);
+          Reply reply;
+          reply.status = recorded->status;
+          reply.view = recorded->wire;
+          reply.keep = view;
+          return reply;
+        }
+      }
+      return ResourceAnswer(*r);
+    }
+  }
   const auto* hit = head_hit ? head_hit : v.snapshot->FindExact(route.service, method, target, body);
   if (hit != nullptr) {
     metrics.CountRequest(MatchType::kExact);
@@ -148,6 +170,11 @@ Reply RequestHandler::Mock(const HttpRequest& request, const ViewRef& view, cons
     r.keep = view;
     return r;
   }
+  if (stateful && method == "GET") {
+    if (auto r = state_.resources().Handle(route.service, method, target, {}, {}, false)) {
+      return ResourceAnswer(*r);
+    }
+  }
   if (auto swap = v.snapshot->FindSwap(route.service, method, target)) {
     metrics.CountRequest(MatchType::kSmartSwap);
     Reply r;
@@ -156,6 +183,16 @@ Reply RequestHandler::Mock(const HttpRequest& request, const ViewRef& view, cons
     return r;
   }
   return Miss(v, route.service, method, target);
+}
+
+Reply RequestHandler::ResourceAnswer(const state::ResourceReply& answer) {
+  state_.metrics().CountRequest(MatchType::kResourceStore);
+  state_.metrics().CountResource(answer.op);
+  std::string headers = "X-Ghost-Resource: true\r\n";
+  if (!answer.transition.empty()) {
+    headers += "X-Ghost-Transition: " + answer.transition + "\r\n";
+  }
+  return TextReply(answer.status, "application/json", answer.body, headers);
 }
 
 Reply RequestHandler::Miss(const ProxyView& view, std::string_view service,
@@ -260,6 +297,16 @@ asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const
   std::vector<CaptureRecord> records;
   records.push_back({state_.TrafficFile(route.service), line});
   records.push_back({state_.MockFile(route.service), std::move(line)});
+  // A created or changed resource (DESIGN §12), recorded with the exchange.
+  const auto verb = request.method();
+  if (state_.config().stateful_mocks &&
+      (verb == http::verb::post || verb == http::verb::put || verb == http::verb::patch)) {
+    if (auto resource = state_.resources().Observe(route.service, request.method_string(), target,
+                                                   reply.status, response.body())) {
+      records.push_back({state_.ResourceFile(route.service), state::EncodeResourceLine(*resource)});
+      metrics.CountResource("recorded");
+    }
+  }
   auto [ec] = co_await state_.capture().AsyncAppend(std::move(records), kNoThrow);
 
   // Un-redacted, RAM only: replays Set-Cookie/CSRF exchanges of this window verbatim.

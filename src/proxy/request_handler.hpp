@@ -44,6 +44,7 @@ class RequestHandler {
              std::string_view target);
   boost::asio::awaitable<Reply> Forward(const HttpRequest& request, const Route& route,
                                         std::string_view target, bool capture);
+  Reply ResourceAnswer(const state::ResourceReply& answer);
   Reply Miss(const ProxyView& view, std::string_view service, std::string_view method,
              std::string_view target);
 

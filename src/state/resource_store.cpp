@@ -240,8 +240,9 @@ std::optional<ResourceRecord> ResourceStore::Observe(std::string_view service,
                                                      std::string_view target, int status,
                                                      std::string_view response_body) {
   if (status < 200 || status > 299 || response_body.empty()) return std::nullopt;
-  const bool get = method == "GET";
-  if (!get && method != "POST" && method != "PUT" && method != "PATCH") return std::nullopt;
+  // GETs are not observed: they are most of LEARN's traffic, and parsing every response
+  // body would tax the hot path; reads of recorded resources are the exact tier's job.
+  if (method != "POST" && method != "PUT" && method != "PATCH") return std::nullopt;
   const auto segs = Segments(target);
   if (segs.empty()) return std::nullopt;
   boost::system::error_code ec;
@@ -256,7 +257,7 @@ std::optional<ResourceRecord> ResourceStore::Observe(std::string_view service,
   std::optional<IdAt> id;
   if (n >= 2 && (id = id_in_path(n - 1)) && id->id == segs[n - 1]) {
     record.collection = Join(segs, n - 1);
-  } else if (!get && n >= 3 && (id = id_in_path(n - 2)) && id->id == segs[n - 2]) {
+  } else if (n >= 3 && (id = id_in_path(n - 2)) && id->id == segs[n - 2]) {
     record.collection = Join(segs, n - 2);  // POST /collection/{id}/{action}
   } else if (method == "POST" && (id = FindId(v.get_object(), Singular(Join(segs, n))))) {
     record.collection = Join(segs, n);
@@ -527,6 +528,19 @@ void ResourceStore::SetStatecharts(const std::string& service,
                                    std::map<std::string, Statechart> charts) {
   std::unique_lock lock(mu_);
   charts_[service] = std::move(charts);
+}
+
+std::vector<Statechart> ResourceStore::Statecharts(const std::string& service) const {
+  std::shared_lock lock(mu_);
+  std::vector<Statechart> out;
+  auto it = charts_.find(service);
+  if (it != charts_.end()) {
+    for (const auto& [name, chart] : it->second) out.push_back(chart);
+  }
+  for (const auto& chart : BundledStatecharts()) {
+    if (it == charts_.end() || !it->second.contains(chart.name)) out.push_back(chart);
+  }
+  return out;
 }
 
 std::size_t ResourceStore::recorded() const { return recorded_count_.load(); }

@@ -1,6 +1,6 @@
 // The resource store of stateful mocks (DESIGN §3 tier 3, §12).
 //
-// LEARN: a 2xx POST/PUT/PATCH to a collection (or a GET of one of its items) whose JSON
+// LEARN: a 2xx POST/PUT/PATCH to a collection or one of its items whose JSON
 // object response carries an id (`id`, `_id`, `{singular}_id`, in nested objects up to depth
 // 3) is a recorded resource of (service, collection, id); the proxy appends it to
 // resources/{service}.jsonl and loads that file at start.
@@ -76,6 +76,8 @@ class ResourceStore {
   void Reset();
   // Statecharts of one service, by machine name, over the bundled ones.
   void SetStatecharts(const std::string& service, std::map<std::string, Statechart> charts);
+  // The machines in force for a service: its overrides, then the bundled ones not overridden.
+  std::vector<Statechart> Statecharts(const std::string& service) const;
 
   bool empty() const { return recorded_count_.load(std::memory_order_relaxed) == 0; }
   std::size_t recorded() const;  // recorded resources

@@ -15,6 +15,8 @@
 // Endpoints (JSON responses are compact):
 //   POST /api/items, GET /api/items, GET|PUT|PATCH|DELETE /api/items/{id}
 //   POST /api/customers, GET /api/customers, GET|PUT|PATCH|DELETE /api/customers/{id}
+//   POST /api/customers/{id}/suspend|reactivate   its own lifecycle: active ⇄ suspended,
+//                        409 {"error":"invalid_state"} otherwise
 //   ANY /echo            {"server","method","target","headers":{lower-case name: value|[values]},"body"}
 //   GET /set-cookie      two Set-Cookie headers
 //   GET /gzip            gzip-encoded JSON body (Content-Encoding: gzip)
@@ -347,9 +349,24 @@ Reply HandleCustomers(const Request& req, State& state,
     return JsonReply(req, http::status::method_not_allowed,
                      json::object{{"error", "method_not_allowed"}});
   }
-  if (parts.size() != 3) return NotFound(req, "customer");
+  if (parts.size() != 3 && parts.size() != 4) return NotFound(req, "customer");
   const auto it = state.customers.find(std::string(parts[2]));
   if (it == state.customers.end()) return NotFound(req, "customer " + std::string(parts[2]));
+  if (parts.size() == 4) {
+    const std::string_view action = parts[3];
+    if (method != http::verb::post || (action != "suspend" && action != "reactivate")) {
+      return NotFound(req, "customer action " + std::string(action));
+    }
+    const json::value* status = it->second.if_contains("status");
+    const std::string from = status && status->is_string() ? std::string(status->as_string()) : "";
+    const std::string want_from = action == "suspend" ? "active" : "suspended";
+    if (from != want_from) {
+      return JsonReply(req, http::status::conflict,
+                       json::object{{"error", "invalid_state"}, {"status", from}});
+    }
+    it->second["status"] = action == "suspend" ? "suspended" : "active";
+    return JsonReply(req, http::status::ok, it->second);
+  }
   switch (method) {
     case http::verb::get:
       return JsonReply(req, http::status::ok, it->second);
