@@ -150,10 +150,8 @@ std::optional<Reply> AdminApi::HandleNow(const HttpRequest& request) {
     reply = Resources(request);
   } else if (path == "/ghost/statecharts") {
     reply = Statecharts(request, query);
-  } else if (path == "/ghost/sequences") {
-    reply = ErrorReply(501, "not_implemented",
-                       "Explicit sequences are not available yet; repeated recordings already "
-                       "replay in order (repeat_policy on the route).");
+  } else if (path == "/ghost/sequences" || path.starts_with("/ghost/sequences/")) {
+    reply = Sequences(request, path.substr(std::string_view("/ghost/sequences").size()));
   } else {
     reply = ErrorReply(404, "not_found", fmt::format("No admin endpoint {} {}.",
                                                      request.method_string(), path));
@@ -394,6 +392,67 @@ Reply AdminApi::Statecharts(const HttpRequest& request, std::string_view query) 
   const std::string name(service->as_string());
   state_.resources().SetStatecharts(name, std::move(overrides));
   return list(name);
+}
+
+// /ghost/sequences: GET list, POST define (or replace the route's), DELETE all;
+// /ghost/sequences/reset (POST) rewinds all; /ghost/sequences/{id}: GET, DELETE;
+// /ghost/sequences/{id}/reset (POST) rewinds one.
+Reply AdminApi::Sequences(const HttpRequest& request, std::string_view rest) {
+  auto& sequences = state_.sequences();
+  const auto method = request.method();
+  auto list = [&] {
+    json::array items;
+    for (const auto& s : sequences.List()) items.push_back(state::SequenceToJson(s));
+    return JsonReply(200, json::object{{"items", std::move(items)}});
+  };
+  auto persist_failed = [&](const std::string& why) {
+    state_.metrics().io_errors_persist->Inc();
+    return ErrorReply(500, "persist_failed", why);
+  };
+  if (rest.empty() || rest == "/") {
+    if (method == http::verb::get) return list();
+    if (method == http::verb::delete_) {
+      auto removed = sequences.Remove("");
+      if (!removed) return persist_failed(removed.error());
+      return list();
+    }
+    if (method != http::verb::post) {
+      return ErrorReply(405, "method_not_allowed", "Use GET, POST or DELETE on /ghost/sequences.");
+    }
+    auto body = ParseBody(request);
+    if (!body) return ErrorReply(400, "invalid_json", body.error());
+    auto sequence = state::SequenceFromJson(*body);
+    if (!sequence) return ErrorReply(422, "invalid_sequence", sequence.error());
+    auto stored = sequences.Put(std::move(sequence).value());
+    if (!stored) return persist_failed(stored.error());
+    return JsonReply(201, state::SequenceToJson(*stored));
+  }
+  if (rest == "/reset" && method == http::verb::post) {
+    sequences.Reset("");
+    return list();
+  }
+  std::string_view id = rest.substr(1);
+  const bool reset = id.ends_with("/reset");
+  if (reset) id.remove_suffix(std::string_view("/reset").size());
+  const auto all = sequences.List();
+  auto it = std::find_if(all.begin(), all.end(), [&](const auto& s) { return s.id == id; });
+  if (it == all.end() || id.find('/') != std::string_view::npos) {
+    return ErrorReply(404, "not_found", fmt::format("No sequence '{}'.", id));
+  }
+  if (reset && method == http::verb::post) {
+    sequences.Reset(id);
+    auto rewound = *it;
+    rewound.position = 0;
+    return JsonReply(200, state::SequenceToJson(rewound));
+  }
+  if (!reset && method == http::verb::get) return JsonReply(200, state::SequenceToJson(*it));
+  if (!reset && method == http::verb::delete_) {
+    auto removed = sequences.Remove(id);
+    if (!removed) return persist_failed(removed.error());
+    return JsonReply(200, json::object{{"deleted", std::string(id)}});
+  }
+  return ErrorReply(405, "method_not_allowed",
+                    "Use GET or DELETE on /ghost/sequences/{id}, POST on …/{id}/reset.");
 }
 
 }  // namespace gostly::proxy

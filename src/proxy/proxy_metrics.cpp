@@ -7,7 +7,8 @@ namespace gostly::proxy {
 std::string_view ToString(MatchType type) {
   static constexpr std::string_view kNames[] = {
       "session_verbatim", "exact", "resource_store", "smart_swap", "generated_cached",
-      "miss",             "learn", "passthrough",    "transitioning", "chaos"};
+      "miss",             "learn", "passthrough",    "transitioning", "chaos",
+      "sequence"};
   return kNames[static_cast<std::size_t>(type)];
 }
 

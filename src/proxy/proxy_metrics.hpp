@@ -24,6 +24,7 @@ enum class MatchType : std::size_t {
   kPassthrough,
   kTransitioning,
   kChaos,
+  kSequence,  // an explicit sequence (/ghost/sequences), first in the MOCK cascade
   kCount
 };
 

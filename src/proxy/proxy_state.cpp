@@ -43,7 +43,8 @@ ProxyState::ProxyState(ProxyConfig config)
       metrics_(registry_),
       forwarder_(Forwarder::Options{config_.accept_invalid_certs, config_.upstream_timeout,
                                     config_.max_upstream_body_bytes, 64}),
-      resources_(config_.random_seed) {
+      resources_(config_.random_seed),
+      sequences_(config_.data_dir / "sequences.json") {
   if (config_.mock_dir.empty()) config_.mock_dir = config_.data_dir / "mocks";
   if (config_.mode_file.empty()) config_.mode_file = config_.data_dir / "mode.txt";
   if (config_.routes_file.empty()) config_.routes_file = config_.data_dir / "routes.json";
@@ -89,6 +90,7 @@ ProxyState::ProxyState(ProxyConfig config)
   }
   ReloadLibrary();
   if (config_.stateful_mocks) LoadResources();
+  if (auto loaded = sequences_.Load(); !loaded) throw std::runtime_error(loaded.error());
 
   mode_ = std::make_unique<ModeController>(config_.mode_file, config_.initial_mode);
   if (config_.initial_mode == Mode::kLearn) StartLearnWindow();

@@ -27,6 +27,7 @@
 #include "proxy/session_store.hpp"
 #include "proxy/unmatched_log.hpp"
 #include "state/resource_store.hpp"
+#include "state/sequence_store.hpp"
 
 namespace gostly::proxy {
 
@@ -71,6 +72,7 @@ class ProxyState {
   UnmatchedLog& unmatched() { return unmatched_; }
   Forwarder& forwarder() { return forwarder_; }
   state::ResourceStore& resources() { return resources_; }
+  state::SequenceStore& sequences() { return sequences_; }
   // resources/{service}.jsonl: the resources LEARN recorded (DESIGN §12).
   std::filesystem::path ResourceFile(std::string_view service) const;
 
@@ -100,6 +102,7 @@ class ProxyState {
   UnmatchedLog unmatched_;
   Forwarder forwarder_;
   state::ResourceStore resources_;
+  state::SequenceStore sequences_;  // $DATA_DIR/sequences.json
 
   mutable std::mutex view_mu_;  // guards view_ and publication; never taken per request
   std::shared_ptr<const ProxyView> view_;

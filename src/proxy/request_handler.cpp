@@ -128,6 +128,17 @@ Reply RequestHandler::Mock(const HttpRequest& request, const ViewRef& view, cons
     if (head_hit == nullptr) method = "GET";
   }
 
+  // Explicit sequences first: a deliberate instruction wins over anything recorded.
+  if (auto answer = state_.sequences().Next(route.service, method, target)) {
+    metrics.CountRequest(MatchType::kSequence);
+    Reply r;
+    r.status = answer->response.status;
+    r.owned = library::SerializeResponse(
+        answer->response.status, answer->response.headers, answer->response.body,
+        fmt::format("X-Ghost-Sequence: {} {}/{}\r\n", answer->id, answer->index + 1,
+                    answer->count));
+    return r;
+  }
   if (!state_.session_store().empty()) {
     if (auto hit = state_.session_store().Find(route.service, method, target, body,
                                                route.repeat_policy)) {

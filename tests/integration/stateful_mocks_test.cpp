@@ -165,5 +165,58 @@ TEST_F(StatefulMocks, EveryBundledStatechartThroughTheProxy) {
   EXPECT_GT(checked, 50u);
 }
 
+TEST_F(StatefulMocks, ExplicitSequencesThroughTheAdminApi) {
+  ProxyProcess proxy(work_.path(), {.data_dir = data_dir(), .env = {{"INITIAL_MODE", "mock"}}});
+  ASSERT_PROXY_STARTS(proxy);
+  const auto defined = proxy.Send("POST", "/ghost/sequences", R"({
+      "method": "GET", "path": "/jobs/7",
+      "responses": [{"status": 202, "body": {"state": "queued"}},
+                    {"status": 202, "body": {"state": "running"}},
+                    {"status": 200, "body": {"state": "done"}}]})", kJson);
+  ASSERT_EQ(defined.status, 201) << Describe(defined);
+  const std::string id = StringField(ParseJson(defined.body), "id");
+  auto poll = [&](const ProxyProcess& p) {
+    std::vector<std::string> seen;
+    for (int i = 0; i < 4; ++i) {
+      const auto r = p.Get("/jobs/7?attempt=" + std::to_string(i));
+      seen.push_back(std::to_string(r.status) + " " + StringField(ParseJson(r.body), "state") +
+                     " " + r.Header("X-Ghost-Sequence"));
+    }
+    return seen;
+  };
+  const std::vector<std::string> stick = {"202 queued " + id + " 1/3", "202 running " + id + " 2/3",
+                                          "200 done " + id + " 3/3", "200 done " + id + " 3/3"};
+  EXPECT_EQ(poll(proxy), stick);
+  EXPECT_EQ(proxy.Get("/jobs/7").Header("Content-Type"), "application/json");
+
+  ASSERT_EQ(proxy.Send("POST", "/ghost/sequences/" + id + "/reset").status, 200);
+  EXPECT_EQ(poll(proxy), stick);
+  EXPECT_NE(proxy.Get("/metrics").body.find("ghost_requests_total{match_type=\"sequence\"} 9"),
+            std::string::npos);
+
+  // Redefining the route replaces it (same id); loop mode starts over after the last.
+  const auto looped = proxy.Send("POST", "/ghost/sequences", R"({
+      "method": "GET", "path": "/jobs/7", "mode": "loop",
+      "responses": [{"status": 202}, {"status": 200, "body": "ok"}]})", kJson);
+  ASSERT_EQ(looped.status, 201) << Describe(looped);
+  EXPECT_EQ(StringField(ParseJson(looped.body), "id"), id);
+  std::vector<int> statuses;
+  for (int i = 0; i < 5; ++i) statuses.push_back(proxy.Get("/jobs/7").status);
+  EXPECT_EQ(statuses, (std::vector<int>{202, 200, 202, 200, 202}));
+
+  // Definitions survive a restart; positions start over.
+  EXPECT_EQ(proxy.Stop(), 0);
+  ASSERT_PROXY_STARTS(proxy);
+  EXPECT_EQ(proxy.Get("/jobs/7").status, 202);
+  const auto bad = proxy.Send("POST", "/ghost/sequences", R"({"method":"GET","path":"/x","responses":[]})",
+                              kJson);
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_NE(bad.body.find("'responses'"), std::string::npos) << bad.body;
+  ASSERT_EQ(proxy.Send("DELETE", "/ghost/sequences/" + id).status, 200);
+  EXPECT_EQ(proxy.Send("DELETE", "/ghost/sequences/" + id).status, 404);
+  const auto after = proxy.Get("/jobs/7");
+  EXPECT_EQ(after.Header("X-Ghost-Miss"), "true") << "back to the cascade: " << Describe(after);
+}
+
 }  // namespace
 }  // namespace gostly::integration
