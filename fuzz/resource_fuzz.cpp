@@ -1,7 +1,8 @@
 // The resource store's parsers on arbitrary bytes: a resources/*.jsonl line (DecodeResourceLine
 // must fail with a message or round-trip through EncodeResourceLine), a LEARN response body
 // (Observe), and MOCK requests whose target and body come from the input (Handle never
-// throws, and answers carry JSON).
+// throws, and answers carry JSON). The input as a /ghost/sequences definition, too: accepted
+// definitions serialise and parse back the same.
 #include <boost/json.hpp>
 #include <cstdint>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include <string_view>
 
 #include "state/resource_store.hpp"
+#include "state/sequence_store.hpp"
 
 namespace {
 
@@ -42,6 +44,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                             input, true));
     ExpectJson(store.Handle("svc", method, target, "application/json", input, true));
     ExpectJson(store.Handle("svc", method, target, "", input, false));
+  }
+  boost::system::error_code ec;
+  const boost::json::value definition = boost::json::parse(input, ec);
+  if (!ec) {
+    auto sequence = gostly::state::SequenceFromJson(definition);
+    if (sequence.ok()) {
+      auto again = gostly::state::SequenceFromJson(gostly::state::SequenceToJson(*sequence));
+      if (!again.ok() || again->responses.size() != sequence->responses.size() ||
+          again->path != sequence->path || again->method != sequence->method) {
+        std::abort();
+      }
+      gostly::state::SequenceStore sequences("");
+      if (!sequences.Put(*sequence).ok()) std::abort();
+      if (!sequences.Next(sequence->service, sequence->method, sequence->path)) std::abort();
+    } else if (sequence.error().empty()) {
+      std::abort();
+    }
   }
   return 0;
 }
