@@ -8,6 +8,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <tuple>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -158,7 +159,17 @@ asio::awaitable<void> ControlServer::Session(tcp::socket socket) {
     parser.header_limit(64 * 1024);
     parser.body_limit(options_.max_body_bytes);
     stream.expires_after(options_.idle_timeout);
-    auto [ec, n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+    // Header first: a client that sent "Expect: 100-continue" (curl does for large bodies)
+    // waits for the go-ahead before it sends the body.
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+    if (!ec && !parser.is_done()) {
+      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+                                   kNoThrow);
+      }
+      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kNoThrow);
+    }
     (void)n;
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
         ec == asio::error::connection_reset || ec == beast::error::timeout) {

@@ -302,5 +302,19 @@ TEST_F(Seeding, ProgressBarFollowsAnAsynchronousJob) {
   EXPECT_NE(wrong.output.find("gostly seed: "), std::string::npos) << wrong.output;
 }
 
+// curl sends "Expect: 100-continue" before a large body and waits for the go-ahead: the
+// control plane gives it after the header, before any body byte.
+TEST_F(Seeding, TheControlPlaneAnswers100ContinueBeforeTheBody) {
+  ProxyProcess up(work_.path(),
+                  {.data_dir = data_dir(), .env = {{"INITIAL_MODE", "mock"}}, .up = true});
+  ASSERT_PROXY_STARTS(up);
+  const auto result = test_support::RawExchange(
+      up.control_port(),
+      "POST /v1/seed/har?dry_run=true HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\n"
+      "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n",
+      1s);
+  EXPECT_EQ(result.received.rfind("HTTP/1.1 100 Continue\r\n", 0), 0u) << result.received;
+}
+
 }  // namespace
 }  // namespace gostly::integration
