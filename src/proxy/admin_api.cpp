@@ -146,6 +146,8 @@ std::optional<Reply> AdminApi::HandleNow(const HttpRequest& request) {
     reply = Unmatched(query);
   } else if (path == "/ghost/upstreams") {
     reply = Upstreams(request);
+  } else if (path == "/ghost/chaos") {
+    reply = Chaos(request, query);
   } else if (path == "/ghost/resources") {
     reply = Resources(request);
   } else if (path == "/ghost/statecharts") {
@@ -453,6 +455,34 @@ Reply AdminApi::Sequences(const HttpRequest& request, std::string_view rest) {
   }
   return ErrorReply(405, "method_not_allowed",
                     "Use GET or DELETE on /ghost/sequences/{id}, POST on …/{id}/reset.");
+}
+
+// GET: every service's chaos rules; PUT {"service"?, "seed"?, "rules": [...]}: replaces that
+// service's rules (an empty list removes them); DELETE ?service=S (all without it).
+Reply AdminApi::Chaos(const HttpRequest& request, std::string_view query) {
+  auto& chaos = state_.chaos();
+  auto list = [&] {
+    json::array items;
+    for (const auto& c : chaos.List()) items.push_back(state::ChaosConfigToJson(c));
+    return JsonReply(200, json::object{{"items", std::move(items)}});
+  };
+  switch (request.method()) {
+    case http::verb::get:
+      return list();
+    case http::verb::delete_:
+      chaos.Clear(QueryParam(query, "service"));
+      return list();
+    case http::verb::put: {
+      auto body = ParseBody(request);
+      if (!body) return ErrorReply(400, "invalid_json", body.error());
+      auto config = state::ChaosConfigFromJson(*body);
+      if (!config) return ErrorReply(422, "invalid_chaos", config.error());
+      chaos.Put(std::move(config).value());
+      return list();
+    }
+    default:
+      return ErrorReply(405, "method_not_allowed", "Use GET, PUT or DELETE on /ghost/chaos.");
+  }
 }
 
 }  // namespace gostly::proxy

@@ -36,6 +36,7 @@ class AdminApi {
   Reply Unmatched(std::string_view query);
   Reply Upstreams(const HttpRequest& request);
   Reply Resources(const HttpRequest& request);
+  Reply Chaos(const HttpRequest& request, std::string_view query);
   Reply Sequences(const HttpRequest& request, std::string_view rest);
   Reply Statecharts(const HttpRequest& request, std::string_view query);
 

@@ -27,6 +27,11 @@ ProxyMetrics::ProxyMetrics(common::MetricsRegistry& reg) : registry(reg) {
                                                  "Resource store operations (DESIGN §12)",
                                                  {{"op", op}}));
   }
+  for (const char* effect : {"latency", "error", "reset", "empty", "malformed", "dribble"}) {
+    chaos_effects.emplace_back(effect, reg.AddCounter("gostly_chaos_total",
+                                                      "Chaos injected, by effect",
+                                                      {{"effect", effect}}));
+  }
   library_size = reg.AddGauge("ghost_mock_library_size", "Distinct keys in the served library");
   io_errors_capture = reg.AddCounter("ghost_io_errors_total", "I/O failures by operation",
                                      {{"operation", "capture_write"}});
@@ -80,13 +85,19 @@ void ProxyMetrics::ObserveHttp(RouteKind route, int status, double seconds) {
   http_latency[r]->Observe(seconds);
 }
 
-void ProxyMetrics::CountResource(std::string_view op) {
-  for (auto& [name, counter] : resource_ops) {
-    if (name == op) {
+namespace {
+void CountLabelled(std::vector<std::pair<std::string, common::Counter*>>& family,
+                   std::string_view label) {
+  for (auto& [name, counter] : family) {
+    if (name == label) {
       counter->Inc();
       return;
     }
   }
 }
+}  // namespace
+
+void ProxyMetrics::CountResource(std::string_view op) { CountLabelled(resource_ops, op); }
+void ProxyMetrics::CountChaos(std::string_view effect) { CountLabelled(chaos_effects, effect); }
 
 }  // namespace gostly::proxy

@@ -41,11 +41,14 @@ struct ProxyMetrics {
   // gostly_resource_store_total{op=…}: read, create, update, delete, transition, refused,
   // gone (a read of a deleted resource), recorded (LEARN).
   void CountResource(std::string_view op);
+  // gostly_chaos_total{effect=…}: latency, error, reset, empty, malformed, dribble.
+  void CountChaos(std::string_view effect);
 
   common::MetricsRegistry& registry;
   std::array<common::Counter*, static_cast<std::size_t>(MatchType::kCount)> requests{};
   common::Gauge* library_size;
   std::vector<std::pair<std::string, common::Counter*>> resource_ops;
+  std::vector<std::pair<std::string, common::Counter*>> chaos_effects;
   common::Counter* io_errors_capture;
   common::Counter* io_errors_load;
   common::Counter* io_errors_persist;

@@ -44,7 +44,8 @@ ProxyState::ProxyState(ProxyConfig config)
       forwarder_(Forwarder::Options{config_.accept_invalid_certs, config_.upstream_timeout,
                                     config_.max_upstream_body_bytes, 64}),
       resources_(config_.random_seed),
-      sequences_(config_.data_dir / "sequences.json") {
+      sequences_(config_.data_dir / "sequences.json"),
+      chaos_(config_.random_seed) {
   if (config_.mock_dir.empty()) config_.mock_dir = config_.data_dir / "mocks";
   if (config_.mode_file.empty()) config_.mode_file = config_.data_dir / "mode.txt";
   if (config_.routes_file.empty()) config_.routes_file = config_.data_dir / "routes.json";

@@ -26,6 +26,7 @@
 #include "proxy/route_table.hpp"
 #include "proxy/session_store.hpp"
 #include "proxy/unmatched_log.hpp"
+#include "state/chaos.hpp"
 #include "state/resource_store.hpp"
 #include "state/sequence_store.hpp"
 
@@ -73,6 +74,7 @@ class ProxyState {
   Forwarder& forwarder() { return forwarder_; }
   state::ResourceStore& resources() { return resources_; }
   state::SequenceStore& sequences() { return sequences_; }
+  state::ChaosEngine& chaos() { return chaos_; }
   // resources/{service}.jsonl: the resources LEARN recorded (DESIGN §12).
   std::filesystem::path ResourceFile(std::string_view service) const;
 
@@ -103,6 +105,7 @@ class ProxyState {
   Forwarder forwarder_;
   state::ResourceStore resources_;
   state::SequenceStore sequences_;  // $DATA_DIR/sequences.json
+  state::ChaosEngine chaos_;
 
   mutable std::mutex view_mu_;  // guards view_ and publication; never taken per request
   std::shared_ptr<const ProxyView> view_;

@@ -4,11 +4,13 @@
 
 #include <boost/json/fwd.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "proxy/proxy_metrics.hpp"
+#include "state/chaos.hpp"
 
 namespace gostly::proxy {
 
@@ -19,6 +21,9 @@ struct Reply {
   std::shared_ptr<const void> keep;  // owner of `view`'s bytes
   bool close = false;                // close the connection after writing
   RouteKind route = RouteKind::kProxy;
+  // Chaos (state/chaos.hpp): wait this long before answering; break the connection so.
+  std::chrono::milliseconds delay{0};
+  state::Fault fault = state::Fault::kNone;
 
   std::string_view bytes() const { return view.empty() ? std::string_view(owned) : view; }
 };

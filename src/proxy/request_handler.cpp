@@ -89,6 +89,14 @@ std::variant<Reply, RequestHandler::Pending> RequestHandler::Decide(
   const Route& route = *resolved.route;
   const Mode global = state_.mode().mode();
   const Mode mode = global == Mode::kTransitioning ? global : route.mode.value_or(global);
+  // Chaos wraps MOCK and PASSTHROUGH (never LEARN: recordings stay true to the upstream).
+  std::optional<state::ChaosDecision> chaos;
+  if ((mode == Mode::kMock || mode == Mode::kPassthrough) && !state_.chaos().empty()) {
+    chaos = state_.chaos().Decide(route.service, request.method_string(), rel);
+    if (chaos) {
+      if (auto instead = ChaosInstead(*chaos)) return std::move(*instead);
+    }
+  }
   switch (mode) {
     case Mode::kTransitioning:
       state_.metrics().CountRequest(MatchType::kTransitioning);
@@ -96,13 +104,16 @@ std::variant<Reply, RequestHandler::Pending> RequestHandler::Decide(
                         "The library is being rebuilt (LEARN -> MOCK transition); retry "
                         "shortly.",
                         "Retry-After: 5\r\nX-Ghost-Transitioning: true\r\n");
-    case Mode::kMock:
-      return Mock(request, view, route, rel);
+    case Mode::kMock: {
+      Reply reply = Mock(request, view, route, rel);
+      if (chaos) ApplyChaos(reply, *chaos);
+      return reply;
+    }
     case Mode::kLearn:
     case Mode::kPassthrough:
       break;
   }
-  return Pending{std::move(view), &route, std::string(rel), mode == Mode::kLearn};
+  return Pending{std::move(view), &route, std::string(rel), mode == Mode::kLearn, chaos};
 }
 
 asio::awaitable<Reply> RequestHandler::Complete(const HttpRequest& request, Pending pending) {
@@ -111,7 +122,56 @@ asio::awaitable<Reply> RequestHandler::Complete(const HttpRequest& request, Pend
     reply.route = RouteKind::kAdmin;
     co_return reply;
   }
-  co_return co_await Forward(request, *pending.route, pending.target, pending.capture);
+  Reply reply = co_await Forward(request, *pending.route, pending.target, pending.capture);
+  if (pending.chaos) ApplyChaos(reply, *pending.chaos);
+  co_return reply;
+}
+
+std::optional<Reply> RequestHandler::ChaosInstead(const state::ChaosDecision& decision) {
+  auto& metrics = state_.metrics();
+  const auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(decision.delay_ms));
+  if (decision.fault != state::Fault::kNone && decision.fault != state::Fault::kDribble) {
+    metrics.CountRequest(MatchType::kChaos);
+    metrics.CountChaos(state::ToString(decision.fault));
+    Reply r;
+    r.status = 503;  // for the HTTP metrics only: nothing valid reaches the client
+    r.fault = decision.fault;
+    r.delay = delay;
+    r.close = true;
+    return r;
+  }
+  if (!decision.error) return std::nullopt;
+  metrics.CountRequest(MatchType::kChaos);
+  metrics.CountChaos("error");
+  const auto& error = *decision.error;
+  const std::string body =
+      !error.body.empty()
+          ? error.body
+          : json::serialize(json::object{{"error", "chaos"},
+                                         {"status", error.status},
+                                         {"message", "Injected by the chaos rules of this service."}});
+  Reply r = TextReply(error.status, "application/json", body, "X-Ghost-Chaos: true\r\n");
+  r.delay = delay;
+  return r;
+}
+
+void RequestHandler::ApplyChaos(Reply& reply, const state::ChaosDecision& decision) {
+  if (decision.delay_ms <= 0 && decision.fault != state::Fault::kDribble) return;
+  auto& metrics = state_.metrics();
+  if (decision.delay_ms > 0) metrics.CountChaos("latency");
+  if (decision.fault == state::Fault::kDribble) metrics.CountChaos("dribble");
+  reply.delay = std::chrono::milliseconds(static_cast<std::int64_t>(decision.delay_ms));
+  reply.fault = decision.fault;
+  // The marker goes after the status line; the bytes are copied once to make room.
+  const std::string_view bytes = reply.bytes();
+  const std::size_t eol = bytes.find("\r\n");
+  if (eol == std::string_view::npos) return;
+  std::string marked;
+  marked.reserve(bytes.size() + 22);
+  marked.append(bytes.substr(0, eol + 2)).append("X-Ghost-Chaos: true\r\n").append(bytes.substr(eol + 2));
+  reply.owned = std::move(marked);
+  reply.view = {};
+  reply.keep.reset();
 }
 
 Reply RequestHandler::Mock(const HttpRequest& request, const ViewRef& view, const Route& route,

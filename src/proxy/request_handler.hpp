@@ -10,6 +10,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -31,6 +32,7 @@ class RequestHandler {
     const Route* route = nullptr;
     std::string target;  // service-relative
     bool capture = false;
+    std::optional<state::ChaosDecision> chaos;  // latency or dribble to add to the answer
   };
 
   // Routes the request once. Most answers (MOCK, TRANSITIONING, admin) are ready at once and
@@ -45,6 +47,10 @@ class RequestHandler {
   boost::asio::awaitable<Reply> Forward(const HttpRequest& request, const Route& route,
                                         std::string_view target, bool capture);
   Reply ResourceAnswer(const state::ResourceReply& answer);
+  // An injected error or connection fault answers instead of the request (nullopt: the
+  // request is answered, with ApplyChaos's delay and marker).
+  std::optional<Reply> ChaosInstead(const state::ChaosDecision& decision);
+  void ApplyChaos(Reply& reply, const state::ChaosDecision& decision);
   Reply Miss(const ProxyView& view, std::string_view service, std::string_view method,
              std::string_view target);
 

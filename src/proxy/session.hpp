@@ -9,6 +9,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -19,7 +21,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <algorithm>
 #include <exception>
+#include <tuple>
 #include <optional>
 #include <variant>
 
@@ -47,6 +51,30 @@ void SetExpiry(Stream& stream, std::chrono::milliseconds after) {
 template <typename Stream>
 void ClearExpiry(Stream& stream) {
   if constexpr (requires { stream.expires_never(); }) stream.expires_never();
+}
+
+// Chaos connection faults: a reset (RST via SO_LINGER 0), an empty answer (the connection
+// closes before any byte), or bytes that are not HTTP, then a close.
+template <typename Stream>
+boost::asio::awaitable<void> BreakConnection(Stream& stream, state::Fault fault) {
+  namespace asio = boost::asio;
+  if (fault == state::Fault::kMalformed) {
+    static constexpr std::string_view kGarbage =
+        "HTTP/1.1 2X0 \x01\x02 not a status\r\nContent-Length: banana\r\n\r\n\x00\xff";
+    co_await asio::async_write(stream, asio::buffer(kGarbage.data(), kGarbage.size()),
+                               asio::as_tuple(asio::use_awaitable));
+  }
+  if constexpr (requires { stream.socket(); }) {
+    boost::system::error_code ec;
+    if (fault == state::Fault::kReset) {
+      stream.socket().set_option(asio::socket_base::linger(true, 0), ec);
+    } else {
+      stream.socket().shutdown(asio::socket_base::shutdown_both, ec);
+    }
+    stream.socket().close(ec);
+  } else if constexpr (requires { stream.close(); }) {
+    stream.close();
+  }
 }
 
 template <typename Stream>
@@ -167,8 +195,35 @@ boost::asio::awaitable<void> RunSession(Stream& stream, RequestHandler& handler,
       if (end != std::string_view::npos) bytes = bytes.substr(0, end + 4);
     }
     detail::SetExpiry(stream, limits.idle_timeout);
-    auto [wec, wn] =
-        co_await asio::async_write(stream, asio::buffer(bytes.data(), bytes.size()), kNoThrow);
+    if (reply.delay.count() > 0) {  // chaos latency: this connection waits, no other does
+      asio::steady_timer timer(co_await asio::this_coro::executor, reply.delay);
+      co_await timer.async_wait(kNoThrow);
+    }
+    if (reply.fault != state::Fault::kNone && reply.fault != state::Fault::kDribble) {
+      metrics.ObserveHttp(
+          reply.route, reply.status,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      co_await detail::BreakConnection(stream, reply.fault);
+      co_return;
+    }
+    boost::system::error_code wec;
+    if (reply.fault == state::Fault::kDribble) {
+      // Slow dribble: the answer in 20 pieces, 50 ms apart (about a second in all).
+      const std::size_t piece = std::max<std::size_t>(1, (bytes.size() + 19) / 20);
+      for (std::size_t at = 0; at < bytes.size() && !wec; at += piece) {
+        if (at > 0) {
+          asio::steady_timer timer(co_await asio::this_coro::executor,
+                                   std::chrono::milliseconds(50));
+          co_await timer.async_wait(kNoThrow);
+        }
+        const std::size_t n = std::min(piece, bytes.size() - at);
+        std::tie(wec, std::ignore) =
+            co_await asio::async_write(stream, asio::buffer(bytes.data() + at, n), kNoThrow);
+      }
+    } else {
+      std::tie(wec, std::ignore) =
+          co_await asio::async_write(stream, asio::buffer(bytes.data(), bytes.size()), kNoThrow);
+    }
     metrics.ObserveHttp(
         reply.route, reply.status,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
