@@ -91,6 +91,15 @@ void AddProxyOptions(CLI::App& app, ProxyOptions& o) {
                  "Resource store and statecharts in MOCK, resources recorded in LEARN "
                  "(true/false)")
       ->envname("STATEFUL_MOCKS");
+  app.add_option("--mock-latency", o.mock_latency,
+                 "Learned latency in MOCK: off, recorded (each hit waits what LEARN measured) "
+                 "or distribution (log-normal fitted per route)")
+      ->envname("MOCK_LATENCY")
+      ->check(CLI::IsMember({"off", "recorded", "distribution"}));
+  app.add_option("--mock-latency-cap-ms", o.mock_latency_cap_ms,
+                 "Upper bound of any learned latency (ms)")
+      ->envname("MOCK_LATENCY_CAP_MS")
+      ->check(CLI::Range(0.0, 600000.0));
   app.add_option("--random-seed", o.random_seed,
                  "Seed of every random choice (fresh resource ids): same seed, same run")
       ->envname("RANDOM_SEED");
@@ -133,6 +142,8 @@ std::optional<proxy::ProxyConfig> BuildProxyConfig(const ProxyOptions& o) {
     config.smart_swap = Truthy(o.smart_swap);
     config.stateful_mocks = Truthy(o.stateful_mocks);
     config.random_seed = o.random_seed;
+    config.mock_latency = o.mock_latency;
+    config.mock_latency_cap_ms = o.mock_latency_cap_ms;
     config.inference_queue_capacity = o.inference_queue_capacity;
   } catch (const std::exception& e) {
     std::cerr << "gostly: " << e.what() << '\n';

@@ -28,6 +28,8 @@ struct ProxyOptions {
   std::string accept_invalid_certs = "false";
   std::string smart_swap = "true";
   std::string stateful_mocks = "true";
+  std::string mock_latency = "off";
+  double mock_latency_cap_ms = 10000;
   std::uint64_t random_seed = 0;
   std::size_t inference_queue_capacity = 1024;
 };

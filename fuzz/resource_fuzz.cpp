@@ -2,7 +2,8 @@
 // must fail with a message or round-trip through EncodeResourceLine), a LEARN response body
 // (Observe), and MOCK requests whose target and body come from the input (Handle never
 // throws, and answers carry JSON). The input as a /ghost/sequences definition, too: accepted
-// definitions serialise and parse back the same.
+// definitions serialise and parse back the same; and as a /ghost/chaos configuration, whose
+// accepted rules round-trip and decide without crashing.
 #include <boost/json.hpp>
 #include <cstdint>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include <string_view>
 
 #include "state/resource_store.hpp"
+#include "state/chaos.hpp"
 #include "state/sequence_store.hpp"
 
 namespace {
@@ -59,6 +61,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!sequences.Put(*sequence).ok()) std::abort();
       if (!sequences.Next(sequence->service, sequence->method, sequence->path)) std::abort();
     } else if (sequence.error().empty()) {
+      std::abort();
+    }
+    auto chaos = gostly::state::ChaosConfigFromJson(definition);
+    if (chaos.ok()) {
+      auto again = gostly::state::ChaosConfigFromJson(gostly::state::ChaosConfigToJson(*chaos));
+      if (!again.ok() || again->rules.size() != chaos->rules.size()) std::abort();
+      gostly::state::ChaosEngine engine(1);
+      engine.Put(*chaos);
+      for (int i = 0; i < 4; ++i) {
+        auto d = engine.Decide(chaos->service, "GET", target,
+                               gostly::state::ChaosEngine::Clock::time_point{} +
+                                   std::chrono::seconds(i * 1000));
+        if (d && (d->delay_ms < 0 || !(d->delay_ms <= 600000))) std::abort();
+      }
+    } else if (chaos.error().empty()) {
       std::abort();
     }
   }

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -330,6 +332,7 @@ std::string_view ToString(RepeatPolicy policy) {
 }
 
 struct Snapshot::Impl {
+  std::unordered_map<std::string, LatencyFit> latency_fits;  // service\0method\0template
   std::string exact_header;
   std::string swap_header;
   bool smart_swap = true;
@@ -384,6 +387,8 @@ std::shared_ptr<const Snapshot> Snapshot::Build(std::vector<Exchange> exchanges,
   std::vector<std::uint32_t> head;
   std::vector<std::uint32_t> tail;
   std::unordered_map<std::string, std::uint32_t> newest_by_template;  // swap key -> group
+  // swap key -> (samples, sum of ln ms, sum of squares), for Options::fit_latency
+  std::unordered_map<std::string, std::tuple<std::uint32_t, double, double>> latency_sums;
   std::string target;
   std::string swap_key;
   auto hash_of = [&im](std::uint32_t g) { return im.groups[g].hash; };
@@ -419,6 +424,14 @@ std::shared_ptr<const Snapshot> Snapshot::Build(std::vector<Exchange> exchanges,
       next[tail[g]] = i;
       tail[g] = i;
     }
+    if (options.fit_latency && ex.latency_ms > 0) {
+      SwapKeyInto(ex.service, ex.method, TemplatePath(ex.uri), swap_key);
+      auto& [samples, sum, sum_sq] = latency_sums[swap_key];
+      const double ln = std::log(ex.latency_ms);
+      ++samples;
+      sum += ln;
+      sum_sq += ln * ln;
+    }
     if (im.smart_swap) {
       std::string tmpl = TemplatePath(ex.uri);
       // A variable segment is always rewritten to a placeholder, so an unchanged path has
@@ -429,6 +442,15 @@ std::shared_ptr<const Snapshot> Snapshot::Build(std::vector<Exchange> exchanges,
       }
     }
   }
+
+  for (const auto& [key, sums] : latency_sums) {
+    const auto& [samples, sum, sum_sq] = sums;
+    const double mu = sum / samples;
+    const double variance =
+        samples > 1 ? std::max(0.0, (sum_sq - samples * mu * mu) / (samples - 1)) : 0.0;
+    im.latency_fits.emplace(key, LatencyFit{mu, std::sqrt(variance), samples});
+  }
+  latency_sums.clear();
 
   // The session of a key's last exchange wins; count its exchanges so the response array
   // is allocated once.
@@ -475,6 +497,7 @@ std::shared_ptr<const Snapshot> Snapshot::Build(std::vector<Exchange> exchanges,
       if (ex.recording_session_id != winner) continue;
       MockResponse& response = im.responses.emplace_back();
       response.status = ex.status;
+      response.latency_ms = static_cast<float>(ex.latency_ms);
       response.wire =
           SerializeResponse(ex.status, ex.response_headers, ex.response_body, im.exact_header);
       response.body_offset =
@@ -508,6 +531,19 @@ std::shared_ptr<const Snapshot> Snapshot::Build(std::vector<Exchange> exchanges,
     group.listing = im.arena.Copy(listing);
   }
   return snapshot;
+}
+
+std::optional<LatencyFit> Snapshot::FindLatencyFit(std::string_view service,
+                                                   std::string_view method,
+                                                   std::string_view target) const {
+  const Impl& im = *impl_;
+  if (im.latency_fits.empty()) return std::nullopt;
+  thread_local std::string key;
+  thread_local std::string method_buffer;
+  SwapKeyInto(service, UpperMethod(method, method_buffer), TemplatePath(target), key);
+  auto it = im.latency_fits.find(key);
+  if (it == im.latency_fits.end()) return std::nullopt;
+  return it->second;
 }
 
 const MockResponse* Snapshot::FindExact(std::string_view service, std::string_view method,

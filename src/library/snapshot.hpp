@@ -42,10 +42,19 @@ std::string_view ToString(RepeatPolicy policy);
 // header line; body() is a view into wire.
 struct MockResponse {
   int status = 0;
+  float latency_ms = 0;  // the upstream latency LEARN measured for this response
   std::string wire;
   std::size_t body_offset = 0;
   std::string_view body() const { return std::string_view(wire).substr(body_offset); }
   std::string_view head() const { return std::string_view(wire).substr(0, body_offset); }
+};
+
+// A route's recorded latencies as a log-normal fit: ln(ms) has mean `mu` and deviation
+// `sigma` over `samples` recordings (those with a latency above 0).
+struct LatencyFit {
+  double mu = 0;
+  double sigma = 0;
+  std::uint32_t samples = 0;
 };
 
 struct SwapResult {
@@ -63,6 +72,8 @@ class Snapshot {
     std::string exact_header = "X-Ghost-Mock: true\r\n";
     std::string swap_header = "X-Ghost-SwapMatch: true\r\n";
     bool smart_swap = true;
+    // Fit a latency distribution per (service, method, URI template) for FindLatencyFit.
+    bool fit_latency = false;
   };
 
   static std::shared_ptr<const Snapshot> Build(std::vector<Exchange> exchanges,
@@ -77,6 +88,10 @@ class Snapshot {
   // Smart-swap tier; nullopt on a miss or when smart swap is disabled.
   std::optional<SwapResult> FindSwap(std::string_view service, std::string_view method,
                                      std::string_view target) const;
+
+  // The route's fitted latency (Options::fit_latency); nullopt without recordings.
+  std::optional<LatencyFit> FindLatencyFit(std::string_view service, std::string_view method,
+                                           std::string_view target) const;
 
   std::size_t key_count() const;       // distinct exact keys
   std::size_t exchange_count() const;  // exchanges given to Build

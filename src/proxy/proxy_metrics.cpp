@@ -32,6 +32,10 @@ ProxyMetrics::ProxyMetrics(common::MetricsRegistry& reg) : registry(reg) {
                                                       "Chaos injected, by effect",
                                                       {{"effect", effect}}));
   }
+  learned_latency_count = reg.AddCounter("gostly_mock_latency_total",
+                                         "MOCK answers delayed by learned latency");
+  learned_latency_ms = reg.AddCounter("gostly_mock_latency_ms_total",
+                                      "Milliseconds of learned latency added to MOCK answers");
   library_size = reg.AddGauge("ghost_mock_library_size", "Distinct keys in the served library");
   io_errors_capture = reg.AddCounter("ghost_io_errors_total", "I/O failures by operation",
                                      {{"operation", "capture_write"}});

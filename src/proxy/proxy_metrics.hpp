@@ -49,6 +49,8 @@ struct ProxyMetrics {
   common::Gauge* library_size;
   std::vector<std::pair<std::string, common::Counter*>> resource_ops;
   std::vector<std::pair<std::string, common::Counter*>> chaos_effects;
+  common::Counter* learned_latency_count;  // MOCK answers delayed by learned latency
+  common::Counter* learned_latency_ms;     // the milliseconds they waited, summed
   common::Counter* io_errors_capture;
   common::Counter* io_errors_load;
   common::Counter* io_errors_persist;

@@ -45,7 +45,8 @@ ProxyState::ProxyState(ProxyConfig config)
                                     config_.max_upstream_body_bytes, 64}),
       resources_(config_.random_seed),
       sequences_(config_.data_dir / "sequences.json"),
-      chaos_(config_.random_seed) {
+      chaos_(config_.random_seed),
+      latency_rng_(config_.random_seed) {
   if (config_.mock_dir.empty()) config_.mock_dir = config_.data_dir / "mocks";
   if (config_.mode_file.empty()) config_.mode_file = config_.data_dir / "mode.txt";
   if (config_.routes_file.empty()) config_.routes_file = config_.data_dir / "routes.json";
@@ -153,6 +154,7 @@ library::LoadReport ProxyState::ReloadLibrary() {
   }
   library::Snapshot::Options options;
   options.smart_swap = config_.smart_swap;
+  options.fit_latency = config_.mock_latency == "distribution";
   options.policy = [routes](std::string_view service) {
     const Route* r = routes->FindService(service);
     return r ? r->repeat_policy : library::RepeatPolicy::kSequence;
@@ -243,6 +245,12 @@ const std::pair<fs::path, fs::path>& CapturePaths(const ProxyConfig& config,
 }
 
 }  // namespace
+
+double ProxyState::SampleLatency(double mu, double sigma) {
+  std::lock_guard lock(latency_mu_);
+  if (sigma <= 0) return std::exp(mu);
+  return std::lognormal_distribution<double>(mu, sigma)(latency_rng_);
+}
 
 fs::path ProxyState::ResourceFile(std::string_view service) const {
   return config_.resource_dir / (SanitizeServiceId(service) + ".jsonl");

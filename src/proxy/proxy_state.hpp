@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 
 #include "common/metrics.hpp"
@@ -75,6 +76,8 @@ class ProxyState {
   state::ResourceStore& resources() { return resources_; }
   state::SequenceStore& sequences() { return sequences_; }
   state::ChaosEngine& chaos() { return chaos_; }
+  // A draw from a log-normal (ln ms ~ N(mu, sigma)) with the proxy's seeded generator.
+  double SampleLatency(double mu, double sigma);
   // resources/{service}.jsonl: the resources LEARN recorded (DESIGN §12).
   std::filesystem::path ResourceFile(std::string_view service) const;
 
@@ -106,6 +109,8 @@ class ProxyState {
   state::ResourceStore resources_;
   state::SequenceStore sequences_;  // $DATA_DIR/sequences.json
   state::ChaosEngine chaos_;
+  std::mutex latency_mu_;
+  std::mt19937_64 latency_rng_;
 
   mutable std::mutex view_mu_;  // guards view_ and publication; never taken per request
   std::shared_ptr<const ProxyView> view_;

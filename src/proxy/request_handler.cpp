@@ -160,7 +160,7 @@ void RequestHandler::ApplyChaos(Reply& reply, const state::ChaosDecision& decisi
   auto& metrics = state_.metrics();
   if (decision.delay_ms > 0) metrics.CountChaos("latency");
   if (decision.fault == state::Fault::kDribble) metrics.CountChaos("dribble");
-  reply.delay = std::chrono::milliseconds(static_cast<std::int64_t>(decision.delay_ms));
+  reply.delay += std::chrono::milliseconds(static_cast<std::int64_t>(decision.delay_ms));
   reply.fault = decision.fault;
   // The marker goes after the status line; the bytes are copied once to make room.
   const std::string_view bytes = reply.bytes();
@@ -239,6 +239,7 @@ Reply RequestHandler::Mock(const HttpRequest& request, const ViewRef& view, cons
     r.status = hit->status;
     r.view = hit->wire;
     r.keep = view;
+    r.delay = LearnedDelay(v, route.service, method, target, hit->latency_ms);
     return r;
   }
   if (stateful && method == "GET") {
@@ -251,9 +252,32 @@ Reply RequestHandler::Mock(const HttpRequest& request, const ViewRef& view, cons
     Reply r;
     r.status = swap->status;
     r.owned = std::move(swap->wire);
+    r.delay = LearnedDelay(v, route.service, method, target, -1);
     return r;
   }
   return Miss(v, route.service, method, target);
+}
+
+std::chrono::milliseconds RequestHandler::LearnedDelay(const ProxyView& view,
+                                                      std::string_view service,
+                                                      std::string_view method,
+                                                      std::string_view target,
+                                                      double recorded_ms) {
+  const auto& config = state_.config();
+  if (config.mock_latency == "off") return std::chrono::milliseconds(0);
+  double ms = 0;
+  if (config.mock_latency == "recorded") {
+    ms = recorded_ms;
+  } else if (auto fit = view.snapshot->FindLatencyFit(service, method, target)) {
+    ms = state_.SampleLatency(fit->mu, fit->sigma);
+  }
+  const auto delay = std::chrono::milliseconds(
+      static_cast<std::int64_t>(std::clamp(ms, 0.0, config.mock_latency_cap_ms)));
+  if (delay.count() > 0) {
+    state_.metrics().learned_latency_count->Inc();
+    state_.metrics().learned_latency_ms->Inc(static_cast<std::uint64_t>(delay.count()));
+  }
+  return delay;
 }
 
 Reply RequestHandler::ResourceAnswer(const state::ResourceReply& answer) {

@@ -47,6 +47,11 @@ class RequestHandler {
   boost::asio::awaitable<Reply> Forward(const HttpRequest& request, const Route& route,
                                         std::string_view target, bool capture);
   Reply ResourceAnswer(const state::ResourceReply& answer);
+  // The wait MOCK adds for learned latency (ProxyConfig::mock_latency); `recorded_ms` is the
+  // hit's own recording (< 0: none, e.g. a swap).
+  std::chrono::milliseconds LearnedDelay(const ProxyView& view, std::string_view service,
+                                         std::string_view method, std::string_view target,
+                                         double recorded_ms);
   // An injected error or connection fault answers instead of the request (nullopt: the
   // request is answered, with ApplyChaos's delay and marker).
   std::optional<Reply> ChaosInstead(const state::ChaosDecision& decision);

@@ -119,5 +119,42 @@ TEST_F(Chaos, PassthroughIsWrappedAndLearnNever) {
   EXPECT_NE(bad.body.find("rules[0].errors.rate"), std::string::npos) << bad.body;
 }
 
+// Learned latency: `recorded` waits what LEARN measured for each hit, `distribution` draws
+// from the route's fitted log-normal (a swap hit too); both counted, both capped.
+TEST_F(Chaos, LearnedLatencyIsReplayedAndCounted) {
+  {
+    ProxyProcess proxy(work_.path(), {.data_dir = data_dir(),
+                                      .env = {{"INITIAL_MODE", "mock"}, {"MOCK_LATENCY", "recorded"}}});
+    ASSERT_PROXY_STARTS(proxy);
+    for (int i = 0; i < 2; ++i) EXPECT_EQ(proxy.Get("/v1/items/1").status, 200);
+    const auto metrics = proxy.Get("/metrics").body;
+    EXPECT_NE(metrics.find("gostly_mock_latency_total 2"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("gostly_mock_latency_ms_total 6"), std::string::npos) << "3 ms each";
+  }
+  AppendFile(data_dir() / "mocks" / "default.jsonl",
+             R"({"timestamp":"2024-01-01T00:00:00.000Z","service":"default","method":"GET","uri":"/v1/items/2","request_headers":{},"request_body":"","status":200,"response_headers":{},"response_body":"two","latency_ms":30})"
+             "\n");
+  ProxyProcess fitted(work_.path(), {.data_dir = data_dir(),
+                                     .env = {{"INITIAL_MODE", "mock"},
+                                             {"MOCK_LATENCY", "distribution"},
+                                             {"MOCK_LATENCY_CAP_MS", "25"}}});
+  ASSERT_PROXY_STARTS(fitted);
+  for (int i = 0; i < 5; ++i) {
+    const auto swapped = fitted.Get("/v1/items/" + std::to_string(100 + i));
+    EXPECT_EQ(swapped.Header("X-Ghost-SwapMatch"), "true") << Describe(swapped);
+  }
+  const auto metrics = fitted.Get("/metrics").body;
+  EXPECT_NE(metrics.find("gostly_mock_latency_total 5"), std::string::npos) << metrics;
+  const std::string sample = "\ngostly_mock_latency_ms_total ";
+  const auto at = metrics.find(sample);
+  ASSERT_NE(at, std::string::npos) << metrics;
+  const int total = std::stoi(metrics.substr(at + sample.size()));
+  EXPECT_GT(total, 5) << "draws around 3-30 ms";
+  EXPECT_LE(total, 5 * 25) << "capped";
+  const auto bad = test_support::RunCommand(GOSTLY_BINARY, {"proxy", "--mock-latency", "sometimes"},
+                                            work_.path(), 10s);
+  EXPECT_NE(bad.exit_status, 0);
+}
+
 }  // namespace
 }  // namespace gostly::integration

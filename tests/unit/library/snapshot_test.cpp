@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <atomic>
 #include <limits>
 #include <optional>
@@ -471,6 +473,34 @@ TEST(SmartSwap, SwapHeaderIsConfigurable) {
   auto swap = snapshot->FindSwap("svc", "GET", "/users/1");
   ASSERT_TRUE(swap.has_value());
   EXPECT_NE(swap->wire.find("X-Swapped: yes\r\n"), std::string::npos);
+}
+
+// Learned latency: each response keeps its own recording; a route's recordings fit one
+// log-normal (ln ms: mean and sample deviation) when asked.
+TEST(LearnedLatency, ResponsesKeepTheirLatencyAndRoutesFitALogNormal) {
+  auto with = [](Exchange ex, double ms) {
+    ex.latency_ms = ms;
+    return ex;
+  };
+  Snapshot::Options options;
+  options.fit_latency = true;
+  auto snapshot = BuildWith({with(Make("GET", "/users/1", "a"), 10), with(Make("GET", "/users/2", "b"), 40),
+                             with(Make("GET", "/users/3", "c"), 0), with(Make("POST", "/users", "d"), 7)},
+                            options);
+  const MockResponse* hit = snapshot->FindExact("svc", "GET", "/users/2", "");
+  ASSERT_NE(hit, nullptr);
+  EXPECT_FLOAT_EQ(hit->latency_ms, 40);
+  auto fit = snapshot->FindLatencyFit("svc", "get", "/users/987?x=1");
+  ASSERT_TRUE(fit.has_value());
+  EXPECT_EQ(fit->samples, 2u) << "a latency of 0 is no measurement";
+  EXPECT_NEAR(fit->mu, std::log(20.0), 1e-9);  // (ln 10 + ln 40) / 2
+  EXPECT_NEAR(fit->sigma, std::sqrt(2.0) * std::log(2.0), 1e-9);
+  auto post = snapshot->FindLatencyFit("svc", "POST", "/users");
+  ASSERT_TRUE(post.has_value());
+  EXPECT_EQ(post->sigma, 0);
+  EXPECT_FALSE(snapshot->FindLatencyFit("svc", "GET", "/orders/1"));
+  EXPECT_FALSE(BuildWith({with(Make("GET", "/users/1", "a"), 10)})->FindLatencyFit("svc", "GET", "/users/1"))
+      << "fitting is off by default";
 }
 
 }  // namespace
