@@ -141,7 +141,7 @@ void BM_ExactLookup(benchmark::State& state) {
   if (misses != 0) state.SkipWithError("exact lookup missed a recorded key");
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
-BENCHMARK(BM_ExactLookup)->Arg(1000)->Arg(100'000)->Arg(kMillion);
+BENCHMARK(BM_ExactLookup)->Arg(1000)->Arg(10'000)->Arg(100'000)->Arg(kMillion);
 
 void BM_SwapLookup(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));

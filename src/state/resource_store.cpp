@@ -9,6 +9,8 @@
 #include <deque>
 #include <mutex>
 
+#include "common/body_codec.hpp"
+
 namespace gostly::state {
 namespace json = boost::json;
 using common::ErrorCode;
@@ -191,6 +193,53 @@ std::string ErrorBody(std::string_view error, std::string_view message) {
 
 }  // namespace
 
+// ---- the flat map ------------------------------------------------------------------------
+
+std::size_t FlatStringMap::Probe(std::uint64_t hash, std::string_view key) const {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (!slot.used) return i;
+    if (slot.hash == hash && slot.key_size == key.size() &&
+        std::string_view(arena_).substr(slot.offset, slot.key_size) == key) {
+      return i;
+    }
+  }
+}
+
+void FlatStringMap::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.size() * 2, Slot{});
+  const std::size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (!slot.used) continue;
+    std::size_t i = slot.hash & mask;
+    while (slots_[i].used) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+bool FlatStringMap::Put(std::string_view key, std::string_view body) {
+  if ((size_ + 1) * 2 > slots_.size()) Grow();  // load factor at most 1/2
+  const std::uint64_t hash = common::Hash64(key);
+  Slot& slot = slots_[Probe(hash, key)];
+  const bool fresh = !slot.used;
+  slot.used = true;
+  slot.hash = hash;
+  slot.offset = arena_.size();
+  slot.key_size = static_cast<std::uint32_t>(key.size());
+  slot.body_size = static_cast<std::uint32_t>(body.size());
+  arena_.append(key).append(body);
+  if (fresh) ++size_;
+  return fresh;
+}
+
+std::optional<std::string_view> FlatStringMap::Find(std::string_view key) const {
+  const Slot& slot = slots_[Probe(common::Hash64(key), key)];
+  if (!slot.used) return std::nullopt;
+  return std::string_view(arena_).substr(slot.offset + slot.key_size, slot.body_size);
+}
+
 // ---- records -----------------------------------------------------------------------------
 
 std::string EncodeResourceLine(const ResourceRecord& r) {
@@ -286,30 +335,26 @@ void ResourceStore::Load(const ResourceRecord& record) {
   }
   if (AllDigits(record.id)) c.max_int = std::max<std::int64_t>(c.max_int, std::stoll(record.id));
   if (record.create_status != 0) c.create_status = record.create_status;
-  auto [it, inserted] =
-      recorded_.insert_or_assign(Key(record.service, record.collection, record.id),
-                                 record.resource);
-  (void)it;
-  if (inserted) recorded_count_.fetch_add(1, std::memory_order_relaxed);
+  if (recorded_.Put(Key(record.service, record.collection, record.id), record.resource)) {
+    recorded_count_.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 std::optional<std::string> ResourceStore::Live(const std::string& key) const {
   if (auto o = overlay_.find(key); o != overlay_.end()) return o->second;
-  if (auto r = recorded_.find(key); r != recorded_.end()) return r->second;
+  if (auto r = recorded_.Find(key)) return std::string(*r);
   return std::nullopt;
 }
 
 std::optional<ResourceReply> ResourceStore::Read(const std::string& key, bool early) const {
-  if (auto o = overlay_.find(key); o != overlay_.end()) {
+  if (auto o = overlay_.empty() ? overlay_.end() : overlay_.find(key); o != overlay_.end()) {
     if (!o->second) {
       return ResourceReply{404, ErrorBody("not_found", "This resource was deleted."), "", "gone"};
     }
     return ResourceReply{200, *o->second, "", "read"};
   }
   if (early) return std::nullopt;
-  if (auto r = recorded_.find(key); r != recorded_.end()) {
-    return ResourceReply{200, r->second, "", "read"};
-  }
+  if (auto r = recorded_.Find(key)) return ResourceReply{200, std::string(*r), "", "read"};
   return std::nullopt;
 }
 
@@ -319,6 +364,24 @@ std::optional<ResourceReply> ResourceStore::Handle(std::string_view service,
                                                    std::string_view content_type,
                                                    std::string_view body, bool early) {
   if (empty() && overlay_count_.load(std::memory_order_relaxed) == 0) return std::nullopt;
+  if (method == "GET") {
+    // The hot read: no allocation (the key is built in a per-thread buffer).
+    if (early && overlay_count_.load(std::memory_order_relaxed) == 0) return std::nullopt;
+    std::string_view path = target.substr(0, target.find('?'));
+    while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+    const std::size_t slash = path.rfind('/');
+    if (slash == std::string_view::npos || slash == 0) return std::nullopt;
+    const std::string_view collection = path.substr(0, slash);
+    if (collection.find("//") == std::string_view::npos && collection.front() == '/') {
+      thread_local std::string key;
+      key.clear();
+      key.append(service).push_back(kSep);
+      key.append(collection).push_back(kSep);
+      key.append(path.substr(slash + 1));
+      std::shared_lock lock(mu_);
+      return Read(key, early);
+    }
+  }
   const auto segs = Segments(target);
   const std::size_t n = segs.size();
   if (n == 0) return std::nullopt;
@@ -476,7 +539,7 @@ std::string ResourceStore::FreshId(const std::string& coll_key, const Collection
   };
   const auto taken = [&](const std::string& id) {
     const std::string key = coll_key + kSep + id;
-    return overlay_.contains(key) || recorded_.contains(key);
+    return overlay_.contains(key) || recorded_.Find(key).has_value();
   };
   for (;;) {
     std::string id;

@@ -31,11 +31,38 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/result.hpp"
 #include "state/statechart.hpp"
 
 namespace gostly::state {
+
+// Key → body for many small records, built for reads: keys and bodies side by side in one
+// arena, an open-addressing table of (hash, offset) slots. A read touches one slot and one
+// arena spot. Replacing a key appends the new body (the old bytes stay until Clear).
+class FlatStringMap {
+ public:
+  // True when the key was new.
+  bool Put(std::string_view key, std::string_view body);
+  std::optional<std::string_view> Find(std::string_view key) const;
+  std::size_t size() const { return size_; }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint64_t offset = 0;  // into arena_: key, then body
+    std::uint32_t key_size = 0;
+    std::uint32_t body_size = 0;
+    bool used = false;
+  };
+  std::size_t Probe(std::uint64_t hash, std::string_view key) const;  // slot index
+  void Grow();
+
+  std::vector<Slot> slots_ = std::vector<Slot>(1024);
+  std::string arena_;
+  std::size_t size_ = 0;
+};
 
 // One recorded resource, as a line of resources/{service}.jsonl.
 struct ResourceRecord {
@@ -107,7 +134,7 @@ class ResourceStore {
                       std::string_view example_id);
 
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, std::string> recorded_;  // key → body
+  FlatStringMap recorded_;  // key → body
   std::unordered_map<std::string, Collection> collections_;  // service\x1fcollection → info
   // key → body, or nullopt for deleted. Created resources also add their collection key.
   std::unordered_map<std::string, std::optional<std::string>> overlay_;
