@@ -46,8 +46,8 @@ TARGET=5
 POLL=0.02
 RESULTS_MD="$REPO_ROOT/bench/RESULTS.md"
 
-die() { echo "run.sh: $*" >&2; exit 1; }
-log() { echo "[bench] $*" >&2; }
+# shellcheck source=bench/lib/processes.sh
+source "$REPO_ROOT/bench/lib/processes.sh"
 
 [[ "$RUNS" =~ ^[0-9]+$ && "$RUNS" -gt 0 ]] || die "RUNS must be a positive integer"
 [[ "$TIMEOUT" =~ ^[0-9]+$ && "$TIMEOUT" -gt 0 ]] || die "TIMEOUT must be a positive integer (seconds)"
@@ -71,62 +71,7 @@ PRISM_VERSION="$("$PRISM_BIN" --version 2>/dev/null | tail -n 1)" \
   || die "$PRISM_BIN --version failed (Prism 5.14.2 needs Node >= 18.20.1; found $NODE_VERSION)"
 
 # ---------------------------------------------------------------- processes
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/gostly-seed-bench.XXXXXX")"
-PIDS=()
-
-# stop_pid PID: SIGTERM, bounded wait, then SIGKILL; sets STOP_STATUS to its exit status.
-STOP_STATUS=0
-stop_pid() {
-  local pid="$1" _
-  STOP_STATUS=0
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || STOP_STATUS=$?; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || STOP_STATUS=$?
-}
-
-cleanup() {
-  local rc=$? pid
-  set +e
-  for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
-    stop_pid "$pid"
-  done
-  if [[ "${KEEP_TMP:-0}" == 1 ]]; then
-    log "kept temp dir $TMP"
-  else
-    rm -rf "$TMP"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Stops one started process (by PID) and forgets it; STOP_STATUS holds its exit status.
-stop_tracked() {
-  local target="$1" kept=() pid
-  stop_pid "$target"
-  for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
-    [[ "$pid" == "$target" ]] || kept+=("$pid")
-  done
-  PIDS=("${kept[@]+"${kept[@]}"}")
-}
-
-free_port() {
-  python3 - <<'EOF'
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
-EOF
-}
+bench_start seed-bench
 
 # A PID and all its descendants.
 proc_tree() {

@@ -42,8 +42,8 @@ SERVER_CPU=0
 CLIENT_CPU=1
 RESULTS_MD="$REPO_ROOT/bench/RESULTS.md"
 
-die() { echo "run.sh: $*" >&2; exit 1; }
-log() { echo "[bench] $*" >&2; }
+# shellcheck source=bench/lib/processes.sh
+source "$REPO_ROOT/bench/lib/processes.sh"
 
 [[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -gt 0 ]] || die "DURATION must be a positive integer (seconds)"
 [[ "$WARMUP" =~ ^[0-9]+$ ]] || die "WARMUP must be an integer (seconds)"
@@ -58,52 +58,7 @@ NCPU="$(nproc)"
 [[ "$NCPU" -ge 2 ]] || die "needs at least 2 CPU cores (server on core 0, wrk on core 1); found $NCPU"
 
 # ---------------------------------------------------------------- processes
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/gostly-wrk.XXXXXX")"
-PIDS=()
-
-# stop_pid PID: SIGTERM, bounded wait, then SIGKILL; sets STOP_STATUS to its exit status.
-STOP_STATUS=0
-stop_pid() {
-  local pid="$1" i
-  STOP_STATUS=0
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || STOP_STATUS=$?; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || STOP_STATUS=$?
-}
-
-cleanup() {
-  local rc=$? pid
-  set +e
-  for pid in "${PIDS[@]}"; do
-    stop_pid "$pid"
-  done
-  if [[ "${KEEP_TMP:-0}" == 1 ]]; then
-    log "kept temp dir $TMP"
-  else
-    rm -rf "$TMP"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Stops one started process (by PID) and forgets it; STOP_STATUS holds its exit status.
-stop_tracked() {
-  local target="$1" kept=() pid
-  stop_pid "$target"
-  for pid in "${PIDS[@]}"; do
-    [[ "$pid" == "$target" ]] || kept+=("$pid")
-  done
-  PIDS=("${kept[@]+"${kept[@]}"}")
-}
+bench_start wrk
 
 # stop_gostly NAME PID: stops a gostly instance and notes an unclean exit
 # (the contract says exit 0 on SIGTERM).
@@ -117,16 +72,6 @@ stop_gostly() {
     SHUTDOWN_NOTES+=("gostly ($name) exited with status $STOP_STATUS on SIGTERM after its run (expected 0); last stderr line: $last")
     log "WARNING: gostly ($name) exited with status $STOP_STATUS on SIGTERM: $last"
   fi
-}
-
-free_port() {
-  python3 - <<'EOF'
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
-EOF
 }
 
 # wait_http URL PID: bounded poll until URL answers with any HTTP status.
