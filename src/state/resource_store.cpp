@@ -308,7 +308,11 @@ std::optional<ResourceRecord> ResourceStore::Observe(std::string_view service,
     record.collection = Join(segs, n - 1);
   } else if (n >= 3 && (id = id_in_path(n - 2)) && id->id == segs[n - 2]) {
     record.collection = Join(segs, n - 2);  // POST /collection/{id}/{action}
-  } else if (method == "POST" && (id = FindId(v.get_object(), Singular(Join(segs, n))))) {
+  } else if (method == "POST" && (id = FindId(v.get_object(), Singular(Join(segs, n)))) &&
+             (status == 201 || id->path.size() == 1)) {
+    // A create: 201 Created, or an id at the top of the answer. A 200 whose only id is nested
+    // (GraphQL's {"data":{…{"id"}}}, a login's {"user":{"id"}}) is not a collection: it stays
+    // exact replay instead of being turned into fresh resources.
     record.collection = Join(segs, n);
     record.create_status = status;
   } else {

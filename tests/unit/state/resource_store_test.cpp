@@ -58,6 +58,10 @@ TEST(ResourceStore, LearnRecordsCreatesWithTheirCollectionAndId) {
   ASSERT_TRUE(nested.has_value());
   EXPECT_EQ(nested->id, "41");
   EXPECT_FALSE(store.Observe("api", "POST", "/deep", 201, R"({"a":{"b":{"c":{"d":{"id":1}}}}})"));
+  // A 200 whose only id is nested is not a create: GraphQL and logins stay exact replay.
+  EXPECT_FALSE(store.Observe("api", "POST", "/graphql", 200,
+                             R"({"data":{"createUser":{"id":"5","name":"Ada"}}})"));
+  EXPECT_FALSE(store.Observe("api", "POST", "/login", 200, R"({"token":"t","user":{"id":3}})"));
 }
 
 TEST(ResourceStore, RecordsRoundTripThroughTheirLine) {
