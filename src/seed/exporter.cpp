@@ -24,8 +24,14 @@ json::array HarQuery(std::string_view uri) {
   json::array out;
   auto ref = boost::urls::parse_relative_ref(uri);
   if (!ref) return out;
-  for (const auto& param : ref->params()) {
-    out.push_back(json::object{{"name", param.key}, {"value", param.value}});
+  // Decoded as HAR readers expect, unless the escapes decode to bytes that are not UTF-8
+  // (`%ee`): a JSON string cannot hold those, so the encoded text is written instead.
+  auto text = [](boost::urls::pct_string_view encoded) {
+    std::string decoded = encoded.decode();
+    return common::IsValidUtf8(decoded) ? decoded : std::string(encoded);
+  };
+  for (const auto& param : ref->encoded_params()) {
+    out.push_back(json::object{{"name", text(param.key)}, {"value", text(param.value)}});
   }
   return out;
 }

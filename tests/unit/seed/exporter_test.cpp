@@ -119,6 +119,23 @@ TEST(ExportHar, IsAHarLogOurImporterReadsBackExactly) {
   }
 }
 
+// Found by har_fuzz: a query escape that decodes to a byte that is not UTF-8 made the HAR
+// invalid JSON.
+TEST(ExportHar, QueryEscapesThatAreNotUtf8StayEncoded) {
+  Library lib;
+  lib.exchanges.push_back(Make("GET", "/search?q=caf%C3%A9&raw=%ee", 200, "{}"));
+  lib.seqs = {0};
+  lib.last = {true};
+  lib.keys = {"GET /search"};
+  const std::string text = Export(ExportFormat::kHar, lib);
+  const auto query = json::parse(text).at("log").at("entries").at(0).at("request").at("queryString");
+  EXPECT_EQ(query.at(0).at("value"), "caf\xc3\xa9");
+  EXPECT_EQ(query.at(1).at("value"), "%ee");
+  auto back = ImportHar(text, Options(), nullptr);
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ((*back)[0].uri, "/search?q=caf%C3%A9&raw=%ee");
+}
+
 TEST(ExportHar, BinaryRequestBodiesSurviveTheRoundTrip) {
   Library lib;
   lib.exchanges.push_back(Make("PUT", "/blob", 204, "", std::string("\0\x01\xfe\xff", 4)));
