@@ -65,35 +65,30 @@ bool DecodePollyHexChunks(std::string_view text, std::string* out) {
   return true;
 }
 
-// Outcome of one entry: an exchange, or the reason it was skipped.
-struct EntryResult {
-  bool ok = false;
-  std::string reason;
-};
-
-EntryResult ConvertEntry(const json::value& value, const ImportOptions& options,
+// Converts one entry into `ex`; "" when it was converted, else the reason it was skipped.
+std::string ConvertEntry(const json::value& value, const ImportOptions& options,
                          const std::string& fallback_timestamp, bool polly, library::Exchange& ex,
                          std::size_t* dropped_encodings) {
   const auto* entry = value.if_object();
-  if (entry == nullptr) return {false, "entry is not a JSON object"};
+  if (entry == nullptr) return "entry is not a JSON object";
   const auto* request = detail::GetObject(*entry, "request");
-  if (request == nullptr) return {false, "no request"};
+  if (request == nullptr) return "no request";
   const auto* response = detail::GetObject(*entry, "response");
-  if (response == nullptr) return {false, "no response (the request never completed)"};
+  if (response == nullptr) return "no response (the request never completed)";
   double status = 0;
   if (!ReadNumber(*response, "status", &status) || status <= 0) {
-    return {false, "response status is 0 (no response was received: blocked, aborted or failed)"};
+    return "response status is 0 (no response was received: blocked, aborted or failed)";
   }
   if (status < 100 || status > 999) {
     // Printed as the number it was: a huge value does not fit an integer type.
-    return {false, "response status " + fmt::format("{}", status) + " is not an HTTP status"};
+    return "response status " + fmt::format("{}", status) + " is not an HTTP status";
   }
   const auto* method = detail::GetString(*request, "method");
-  if (method == nullptr || method->empty()) return {false, "request has no method"};
+  if (method == nullptr || method->empty()) return "request has no method";
   const auto* url = detail::GetString(*request, "url");
-  if (url == nullptr) return {false, "request has no url"};
+  if (url == nullptr) return "request has no url";
   auto target = detail::SplitUrl(*url, false);
-  if (!target) return {false, target.error()};
+  if (!target) return target.error();
 
   ex.service = options.service;
   ex.recording_session_id = options.recording_session_id;
@@ -124,7 +119,7 @@ EntryResult ConvertEntry(const json::value& value, const ImportOptions& options,
       const auto* encoding = detail::GetString(*post, "encoding");
       if (encoding != nullptr && *encoding == "base64") {
         auto decoded = detail::DecodeBase64Lenient(*text);
-        if (!decoded) return {false, "request postData.text is not valid base64"};
+        if (!decoded) return "request postData.text is not valid base64";
         ex.request_body = std::move(decoded).value();
       } else {
         ex.request_body = std::string(*text);
@@ -143,7 +138,7 @@ EntryResult ConvertEntry(const json::value& value, const ImportOptions& options,
       const auto* encoding = detail::GetString(*content, "encoding");
       if (encoding != nullptr && *encoding == "base64") {
         auto decoded = detail::DecodeBase64Lenient(*text);
-        if (!decoded) return {false, "response content.text is not valid base64"};
+        if (!decoded) return "response content.text is not valid base64";
         ex.response_body = std::move(decoded).value();
       } else if (!polly || !DecodePollyHexChunks(*text, &ex.response_body)) {
         ex.response_body = std::string(*text);
@@ -157,7 +152,7 @@ EntryResult ConvertEntry(const json::value& value, const ImportOptions& options,
                                                          : fallback_timestamp;
   double time = 0;
   if (ReadNumber(*entry, "time", &time) && time > 0) ex.latency_ms = time;
-  return {true, {}};
+  return {};
 }
 
 }  // namespace
@@ -201,23 +196,15 @@ common::Result<std::vector<library::Exchange>> ImportHar(std::string_view text,
     const std::string fallback_timestamp =
         options.default_timestamp.empty() ? detail::NowRfc3339() : options.default_timestamp;
 
-    std::vector<library::Exchange> out;
     std::size_t dropped_encodings = 0;
-    for (std::size_t i = 0; i < entries->size(); ++i) {
-      std::string where = "entries[" + std::to_string(i) + "]";
-      if (detail::StopAtEntryLimit(out.size(), entries->size(), i, where, "entries", options,
-                                   rep)) {
-        break;
-      }
-      library::Exchange ex;
-      auto result =
-          ConvertEntry((*entries)[i], options, fallback_timestamp, polly, ex, &dropped_encodings);
-      if (!result.ok) {
-        rep.skipped.push_back({std::move(where), std::move(result.reason)});
-        continue;
-      }
-      out.push_back(std::move(ex));
-    }
+    auto out = detail::ConvertEach<library::Exchange>(
+        entries->size(), "entries",
+        [](std::size_t i) { return "entries[" + std::to_string(i) + "]"; },
+        [&](std::size_t i, library::Exchange& ex) {
+          return ConvertEntry((*entries)[i], options, fallback_timestamp, polly, ex,
+                              &dropped_encodings);
+        },
+        options, rep);
     detail::FinishReport(dropped_encodings, out.size(), rep);
     return out;
   } catch (const std::exception& e) {

@@ -258,21 +258,14 @@ common::Result<std::vector<library::Exchange>> ImportHoverfly(std::string_view t
         timestamp = detail::NormalizeTimestamp(*exported);
       }
     }
-    std::vector<library::Exchange> out;
     std::size_t dropped_encodings = 0;
-    for (std::size_t i = 0; i < pairs->size(); ++i) {
-      if (detail::StopAtEntryLimit(out.size(), pairs->size(), i,
-                                   "data.pairs[" + std::to_string(i) + "]", "pairs", options, rep)) {
-        break;
-      }
-      library::Exchange ex;
-      auto why = ConvertPair((*pairs)[i], options, timestamp, ex, &dropped_encodings);
-      if (!why.empty()) {
-        rep.skipped.push_back({"data.pairs[" + std::to_string(i) + "]", std::move(why)});
-        continue;
-      }
-      out.push_back(std::move(ex));
-    }
+    auto out = detail::ConvertEach<library::Exchange>(
+        pairs->size(), "pairs",
+        [](std::size_t i) { return "data.pairs[" + std::to_string(i) + "]"; },
+        [&](std::size_t i, library::Exchange& ex) {
+          return ConvertPair((*pairs)[i], options, timestamp, ex, &dropped_encodings);
+        },
+        options, rep);
     detail::FinishReport(dropped_encodings, out.size(), rep);
     return out;
   } catch (const std::exception& e) {

@@ -21,6 +21,27 @@ bool StopAtEntryLimit(std::size_t produced, std::size_t total, std::size_t i,
                       const std::string& where, std::string_view noun,
                       const ImportOptions& options, ImportReport& report);
 
+// The importers' loop over a file's items: items 0..count-1 in order, each converted by
+// `convert(i, item)` (returns "" when converted, else the reason it was skipped) and named
+// `where(i)` in the report; past options.max_entries the rest is one Skipped record.
+template <class Item, class Where, class Convert>
+std::vector<Item> ConvertEach(std::size_t count, std::string_view noun, Where where,
+                              Convert convert, const ImportOptions& options,
+                              ImportReport& report) {
+  std::vector<Item> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (StopAtEntryLimit(out.size(), count, i, where(i), noun, options, report)) break;
+    Item item;
+    std::string why = convert(i, item);
+    if (!why.empty()) {
+      report.skipped.push_back({where(i), std::move(why)});
+      continue;
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 // Closes a report: the warning for Content-Encoding headers dropped from already-decoded
 // bodies (when any) and the number created.
 void FinishReport(std::size_t dropped_encodings, std::size_t created, ImportReport& report);

@@ -209,24 +209,17 @@ common::Result<std::vector<library::Exchange>> ImportCassette(std::string_view t
     if (!version.empty()) rep.format += " v" + version;
     const std::string timestamp =
         options.default_timestamp.empty() ? detail::NowRfc3339() : options.default_timestamp;
-    std::vector<library::Exchange> out;
     std::size_t dropped = 0;
-    const std::size_t n = interactions.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (detail::StopAtEntryLimit(out.size(), n, i, "interactions[" + std::to_string(i) + "]",
-                                   "interactions", options, rep)) {
-        break;
-      }
-      library::Exchange ex;
-      auto why = ConvertInteraction(interactions[i], dialect, options, timestamp, ex, &dropped);
-      if (!why.empty()) {
-        rep.skipped.push_back({"interactions[" + std::to_string(i) + "] (line " +
-                                   std::to_string(detail::YamlLine(interactions[i])) + ")",
-                               std::move(why)});
-        continue;
-      }
-      out.push_back(std::move(ex));
-    }
+    auto out = detail::ConvertEach<library::Exchange>(
+        interactions.size(), "interactions",
+        [&](std::size_t i) {
+          return "interactions[" + std::to_string(i) + "] (line " +
+                 std::to_string(detail::YamlLine(interactions[i])) + ")";
+        },
+        [&](std::size_t i, library::Exchange& ex) {
+          return ConvertInteraction(interactions[i], dialect, options, timestamp, ex, &dropped);
+        },
+        options, rep);
     detail::FinishReport(dropped, out.size(), rep);
     return out;
   } catch (const std::exception& e) {
@@ -365,22 +358,14 @@ common::Result<std::vector<library::Exchange>> ImportBetamax(std::string_view te
     }
     const std::string fallback =
         options.default_timestamp.empty() ? detail::NowRfc3339() : options.default_timestamp;
-    std::vector<library::Exchange> out;
     std::size_t dropped = 0;
-    for (std::size_t i = 0; i < items->size(); ++i) {
-      if (detail::StopAtEntryLimit(out.size(), items->size(), i,
-                                   "http_interactions[" + std::to_string(i) + "]", "interactions",
-                                   options, rep)) {
-        break;
-      }
-      library::Exchange ex;
-      auto why = ConvertBetamax((*items)[i], options, fallback, ex, &dropped);
-      if (!why.empty()) {
-        rep.skipped.push_back({"http_interactions[" + std::to_string(i) + "]", std::move(why)});
-        continue;
-      }
-      out.push_back(std::move(ex));
-    }
+    auto out = detail::ConvertEach<library::Exchange>(
+        items->size(), "interactions",
+        [](std::size_t i) { return "http_interactions[" + std::to_string(i) + "]"; },
+        [&](std::size_t i, library::Exchange& ex) {
+          return ConvertBetamax((*items)[i], options, fallback, ex, &dropped);
+        },
+        options, rep);
     detail::FinishReport(dropped, out.size(), rep);
     return out;
   } catch (const std::exception& e) {

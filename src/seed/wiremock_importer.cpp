@@ -276,20 +276,13 @@ common::Result<std::vector<library::Exchange>> ImportWireMock(std::string_view t
     auto where = [&](std::size_t i) {
       return prefix == "mapping" ? prefix : prefix + "[" + std::to_string(i) + "]";
     };
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (detail::StopAtEntryLimit(mappings.size(), items.size(), i, where(i), "mappings",
-                                   options, rep)) {
-        break;
-      }
-      Mapping m;
-      m.index = i;
-      auto why = ConvertMapping(*items[i], options, timestamp, m, &dropped, &rep.warnings);
-      if (!why.empty()) {
-        rep.skipped.push_back({where(i), std::move(why)});
-        continue;
-      }
-      mappings.push_back(std::move(m));
-    }
+    mappings = detail::ConvertEach<Mapping>(
+        items.size(), "mappings", where,
+        [&](std::size_t i, Mapping& m) {
+          m.index = i;
+          return ConvertMapping(*items[i], options, timestamp, m, &dropped, &rep.warnings);
+        },
+        options, rep);
     OrderScenarios(mappings);
     std::vector<library::Exchange> out;
     out.reserve(mappings.size());
