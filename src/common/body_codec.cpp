@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <boost/json/basic_parser_impl.hpp>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -107,9 +108,28 @@ constexpr std::array<std::uint8_t, 256> kEscapeExtra = [] {
   return t;
 }();
 
+// True when one of the eight bytes is below 0x20, a '"' or a '\\' (exact: the "has a byte
+// below n" and "has a zero byte" word tricks).
+bool HasEscapedByte(std::uint64_t w) {
+  constexpr std::uint64_t k01 = 0x0101010101010101ULL;
+  constexpr std::uint64_t k80 = 0x8080808080808080ULL;
+  const std::uint64_t quote = w ^ (k01 * '"');
+  const std::uint64_t backslash = w ^ (k01 * '\\');
+  return ((((w - k01 * 0x20) & ~w) | ((quote - k01) & ~quote) |
+           ((backslash - k01) & ~backslash)) &
+          k80) != 0;
+}
+
 std::size_t EscapedLength(std::string_view s) {
   std::size_t n = s.size();
-  for (char ch : s) n += kEscapeExtra[static_cast<unsigned char>(ch)];
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {  // most strings escape nothing: eight bytes at a time
+    std::uint64_t word;
+    std::memcpy(&word, s.data() + i, sizeof word);
+    if (!HasEscapedByte(word)) continue;
+    for (std::size_t k = i; k < i + 8; ++k) n += kEscapeExtra[static_cast<unsigned char>(s[k])];
+  }
+  for (; i < s.size(); ++i) n += kEscapeExtra[static_cast<unsigned char>(s[i])];
   return n;
 }
 
@@ -124,6 +144,17 @@ class CanonicalLength {
   static constexpr std::size_t max_array_size = json::array::max_size();
   static constexpr std::size_t max_key_size = json::string::max_size();
   static constexpr std::size_t max_string_size = json::string::max_size();
+
+  // The key hashes and the partial key or number, kept per thread so that classifying a
+  // body allocates nothing once the buffers have grown.
+  struct Scratch {
+    std::vector<std::uint64_t> keys;  // key hashes of the open objects, separated by marks
+    std::string part;
+  };
+  explicit CanonicalLength(Scratch& scratch) : keys_(scratch.keys), part_(scratch.part) {
+    keys_.clear();
+    part_.clear();
+  }
 
   std::size_t length = 0;
   bool canonical = true;
@@ -150,10 +181,15 @@ class CanonicalLength {
     return true;
   }
   bool on_key(json::string_view s, std::size_t, json::error_code&) {
-    part_.append(s.data(), s.size());
-    length += EscapedLength(part_) + 3;  // quotes and colon
+    // The key arrives whole unless the parser was suspended inside it.
+    std::string_view key(s.data(), s.size());
+    if (!part_.empty()) {
+      part_.append(s.data(), s.size());
+      key = part_;
+    }
+    length += EscapedLength(key) + 3;  // quotes and colon
     // A duplicate key would be dropped by the DOM: not reproducible.
-    std::uint64_t h = XXH3_64bits(part_.data(), part_.size());
+    std::uint64_t h = XXH3_64bits(key.data(), key.size());
     if (h == kObjectMark) h = 1;
     for (std::size_t i = keys_.size(); i-- > 0 && keys_[i] != kObjectMark;) {
       if (keys_[i] == h) canonical = false;
@@ -219,15 +255,16 @@ class CanonicalLength {
   }
 
   static constexpr std::uint64_t kObjectMark = 0;  // a key hashing to 0 only costs a false "duplicate"
-  std::vector<std::uint64_t> keys_;  // key hashes of the open objects, separated by marks
-  std::string part_;
+  std::vector<std::uint64_t>& keys_;
+  std::string& part_;
 };
 
 }  // namespace
 
 BodyEncoding ClassifyBody(std::string_view body) {
   if (!body.empty() && (body.front() == '{' || body.front() == '[')) {
-    json::basic_parser<CanonicalLength> parser{json::parse_options{}};
+    thread_local CanonicalLength::Scratch scratch;
+    json::basic_parser<CanonicalLength> parser{json::parse_options{}, scratch};
     json::error_code ec;
     parser.write_some(false, body.data(), body.size(), ec);
     const CanonicalLength& h = parser.handler();
@@ -257,8 +294,48 @@ BodyEncoding ClassifyBodyByDom(std::string_view body) {
 
 }  // namespace detail
 
+namespace {
+
+// True when one of the eight bytes is below 0x20, a '"', a '\\' or above 0x7f: the bytes
+// a JSON string cannot copy as they are (or, above 0x7f, not without a UTF-8 check). Each
+// test is the exact "has a byte below n" / "has a zero byte" word trick.
+bool HasSpecialByte(std::uint64_t w) {
+  constexpr std::uint64_t k01 = 0x0101010101010101ULL;
+  constexpr std::uint64_t k80 = 0x8080808080808080ULL;
+  const std::uint64_t quote = w ^ (k01 * '"');
+  const std::uint64_t backslash = w ^ (k01 * '\\');
+  const std::uint64_t below_space = (w - k01 * 0x20) & ~w;
+  const std::uint64_t has_quote = (quote - k01) & ~quote;
+  const std::uint64_t has_backslash = (backslash - k01) & ~backslash;
+  return ((below_space | has_quote | has_backslash | w) & k80) != 0;
+}
+
+// Plain printable ASCII without '"' or '\\': the common case for header names and values,
+// timestamps and URIs, which then need no escaping and no UTF-8 check.
+bool IsPlainAscii(std::string_view s) {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, s.data() + i, sizeof word);
+    if (HasSpecialByte(word)) return false;
+  }
+  for (; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
+  if (IsPlainAscii(text)) {
+    out += '"';
+    out += text;
+    out += '"';
+    return;
+  }
   std::string latin1;
   if (!IsValidUtf8(text)) {
     // Each byte becomes the code point of the same value, written as UTF-8.

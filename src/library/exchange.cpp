@@ -154,9 +154,15 @@ std::string EncodeExchangeLine(const ExchangeView& exchange) {
   // Written directly rather than through a json::object: this runs once per LEARN exchange
   // and building the DOM cost more than the rest of the request. The field order and the
   // value forms are those DecodeExchangeLine reads.
+  // Sized for the common case (ASCII headers, JSON or text bodies) so the line is built
+  // without reallocating; escapes and base64 may still grow it.
+  std::size_t size = 320 + exchange.timestamp.size() + exchange.service.size() +
+                     exchange.uri.size() + exchange.recording_session_id.size() +
+                     exchange.request_body.size() + exchange.response_body.size() * 4 / 3;
+  for (const auto& h : exchange.request_headers) size += h.name.size() + h.value.size() + 6;
+  for (const auto& h : exchange.response_headers) size += h.name.size() + h.value.size() + 6;
   std::string line;
-  line.reserve(256 + exchange.uri.size() + exchange.request_body.size() +
-               exchange.response_body.size() * 4 / 3);
+  line.reserve(size);
   line += "{\"timestamp\":";
   common::AppendJsonString(line, exchange.timestamp);
   line += ",\"service\":";

@@ -1,6 +1,8 @@
 #include "proxy/capture_writer.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/uio.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -10,8 +12,17 @@
 
 namespace gostly::proxy {
 
+namespace {
+
+std::atomic<std::uint64_t> next_writer_id{1};
+
+}  // namespace
+
 CaptureWriter::CaptureWriter(std::size_t capacity, common::Counter* io_errors)
-    : capacity_(capacity), io_errors_(io_errors), thread_([this] { Run(); }) {}
+    : capacity_(capacity),
+      io_errors_(io_errors),
+      id_(next_writer_id.fetch_add(1, std::memory_order_relaxed)),
+      thread_([this] { Run(); }) {}
 
 CaptureWriter::~CaptureWriter() {
   {
@@ -21,6 +32,7 @@ CaptureWriter::~CaptureWriter() {
   cv_.notify_all();
   thread_.join();
   for (auto& [path, fd] : fds_) ::close(fd);
+  for (int fd : retired_fds_) ::close(fd);
 }
 
 bool CaptureWriter::TryReserve() {
@@ -33,42 +45,58 @@ bool CaptureWriter::TryReserve() {
 
 void CaptureWriter::Release() { reserved_.fetch_sub(1, std::memory_order_relaxed); }
 
-void CaptureWriter::Enqueue(std::vector<CaptureRecord> records, std::unique_ptr<Completion> done,
-                            bool wake) {
-  {
-    std::lock_guard lock(mu_);
-    queue_.push_back(Job{std::move(records), std::move(done)});
-    depth_.store(queue_.size(), std::memory_order_relaxed);
+void CaptureWriter::AddToTurn(Job job) {
+  // This thread's open turns, one per writer. The posted flush owns its turn; the entry here
+  // only finds it while it is still waiting to run (and expires with it if the io_context is
+  // destroyed before running it).
+  thread_local std::vector<std::pair<std::uint64_t, std::weak_ptr<Turn>>> open;
+  for (auto& [writer, weak] : open) {
+    if (writer != id_) continue;
+    if (auto turn = weak.lock()) {
+      turn->jobs.push_back(std::move(job));
+      return;
+    }
   }
-  if (wake) Wake();
+  std::erase_if(open, [this](const auto& entry) {
+    return entry.first == id_ || entry.second.expired();
+  });
+  auto turn = std::make_shared<Turn>();
+  boost::asio::any_io_executor ex = job.done->executor;
+  turn->jobs.push_back(std::move(job));
+  open.emplace_back(id_, turn);
+  boost::asio::post(ex, [this, turn = std::move(turn)] {
+    std::erase_if(open, [this](const auto& entry) { return entry.first == id_; });
+    Flush(*turn);
+  });
 }
 
-void CaptureWriter::Wake() {
+void CaptureWriter::Flush(Turn& turn) {
+  const std::vector<bool> ok = WriteJobs(turn.jobs);
+  for (std::size_t j = 0; j < turn.jobs.size(); ++j) {
+    reserved_.fetch_sub(1, std::memory_order_relaxed);
+    // Already on the handlers' thread: resume each one here, in arrival order.
+    turn.jobs[j].done->Invoke(ok[j] ? boost::system::error_code{}
+                                    : boost::system::error_code(EIO,
+                                                                boost::system::system_category()));
+  }
+}
+
+void CaptureWriter::Enqueue(std::vector<CaptureRecord> records) {
   {
     std::lock_guard lock(mu_);
-    if (!writer_waiting_) return;  // busy: it takes the queue when its pass ends
+    queue_.push_back(Job{std::move(records), nullptr});
+    depth_.store(queue_.size(), std::memory_order_relaxed);
   }
   cv_.notify_one();
 }
 
-void CaptureWriter::ScheduleWake(const boost::asio::any_io_executor& ex) {
-  // One pending wake-up per (thread, writer). Threads are I/O threads with one io_context
-  // each, so "this thread's next turn" is the executor's queue.
-  thread_local std::vector<const CaptureWriter*> pending;
-  if (std::find(pending.begin(), pending.end(), this) != pending.end()) return;
-  pending.push_back(this);
-  boost::asio::post(ex, [this] {
-    pending.erase(std::find(pending.begin(), pending.end(), this));
-    Wake();
-  });
-}
-
 void CaptureWriter::AppendDetached(std::vector<CaptureRecord> records) {
-  Enqueue(std::move(records), nullptr, true);
+  Enqueue(std::move(records));
 }
 
 int CaptureWriter::OpenFor(const std::filesystem::path& file) {
-  auto key = file.string();
+  const std::string& key = file.native();
+  std::lock_guard lock(fds_mu_);
   if (auto it = fds_.find(key); it != fds_.end()) return it->second;
   std::error_code ec;
   std::filesystem::create_directories(file.parent_path(), ec);
@@ -78,27 +106,82 @@ int CaptureWriter::OpenFor(const std::filesystem::path& file) {
   return fd;
 }
 
-bool CaptureWriter::WriteAll(const std::filesystem::path& file, const std::string& data) {
+bool CaptureWriter::WriteAll(const std::filesystem::path& file,
+                             const std::vector<std::string_view>& pieces) {
   int fd = OpenFor(file);
   if (fd < 0) {
     spdlog::error("capture: cannot open {}: {}; check the data directory's permissions and space",
                   file.string(), std::strerror(errno));
     return false;
   }
-  std::size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+  // One writev per IOV_MAX lines: the lines are written straight from where they were
+  // encoded, and with O_APPEND each call lands whole. After a short write (disk full, a
+  // signal) the rest continues from the byte where it stopped.
+  std::vector<iovec> iov;
+  iov.reserve(std::min<std::size_t>(pieces.size(), IOV_MAX));
+  std::size_t next = 0;      // first piece not yet in iov
+  std::size_t skip = 0;      // bytes of pieces[next] already written
+  while (next < pieces.size()) {
+    iov.clear();
+    for (std::size_t i = next; i < pieces.size() && iov.size() < IOV_MAX; ++i) {
+      std::string_view p = pieces[i];
+      if (i == next) p.remove_prefix(skip);
+      iov.push_back({const_cast<char*>(p.data()), p.size()});
+    }
+    ssize_t n = ::writev(fd, iov.data(), static_cast<int>(iov.size()));
     if (n < 0) {
       if (errno == EINTR) continue;
       spdlog::error("capture: write to {} failed: {}", file.string(), std::strerror(errno));
-      // Reopen next time: the file may have been removed or the disk remounted.
-      ::close(fd);
-      fds_.erase(file.string());
+      // Reopen next time: the file may have been removed or the disk remounted. Another
+      // thread may still be writing through this descriptor, so it is closed only at the end.
+      std::lock_guard lock(fds_mu_);
+      if (auto it = fds_.find(file.native()); it != fds_.end() && it->second == fd) {
+        fds_.erase(it);
+        retired_fds_.push_back(fd);
+      }
       return false;
     }
-    off += static_cast<std::size_t>(n);
+    auto written = static_cast<std::size_t>(n);
+    while (next < pieces.size() && written >= pieces[next].size() - skip) {
+      written -= pieces[next].size() - skip;
+      skip = 0;
+      ++next;
+    }
+    skip += written;
   }
   return true;
+}
+
+std::vector<bool> CaptureWriter::WriteJobs(const std::vector<Job>& jobs) {
+  // The lines per file, in arrival order within each file.
+  std::vector<std::pair<const std::filesystem::path*, std::vector<std::string_view>>> per_file;
+  std::vector<std::vector<std::size_t>> job_files(jobs.size());
+  auto add = [&](std::size_t job, const std::filesystem::path& file, std::string_view line) {
+    std::size_t idx = per_file.size();
+    // Compare the native strings: path::operator== compares element by element.
+    for (std::size_t k = 0; k < per_file.size(); ++k) {
+      if (per_file[k].first->native() == file.native()) idx = k;
+    }
+    if (idx == per_file.size()) per_file.emplace_back(&file, std::vector<std::string_view>());
+    per_file[idx].second.push_back(line);
+    job_files[job].push_back(idx);
+  };
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    for (const auto& rec : jobs[j].records) {
+      add(j, rec.file, rec.line);
+      if (!rec.also_file.empty()) add(j, rec.also_file, rec.line);
+    }
+  }
+  std::vector<bool> file_ok(per_file.size(), true);
+  for (std::size_t k = 0; k < per_file.size(); ++k) {
+    file_ok[k] = WriteAll(*per_file[k].first, per_file[k].second);
+    if (!file_ok[k] && io_errors_) io_errors_->Inc();
+  }
+  std::vector<bool> ok(jobs.size(), true);
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    for (auto idx : job_files[j]) ok[j] = ok[j] && file_ok[idx];
+  }
+  return ok;
 }
 
 void CaptureWriter::Run() {
@@ -106,9 +189,7 @@ void CaptureWriter::Run() {
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      writer_waiting_ = true;
       cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-      writer_waiting_ = false;
       if (queue_.empty() && stop_) return;
       batch.clear();
       while (!queue_.empty()) {
@@ -117,49 +198,7 @@ void CaptureWriter::Run() {
       }
       depth_.store(0, std::memory_order_relaxed);
     }
-    // Group commit: concatenate lines per file, keeping arrival order within each file.
-    std::vector<std::pair<std::filesystem::path, std::string>> per_file;
-    std::vector<std::vector<std::size_t>> job_files(batch.size());
-    for (std::size_t j = 0; j < batch.size(); ++j) {
-      for (auto& rec : batch[j].records) {
-        std::size_t idx = per_file.size();
-        // Compare the native strings: path::operator== compares element by element.
-        for (std::size_t k = 0; k < per_file.size(); ++k) {
-          if (per_file[k].first.native() == rec.file.native()) idx = k;
-        }
-        if (idx == per_file.size()) per_file.emplace_back(rec.file, std::string());
-        per_file[idx].second += rec.line;
-        job_files[j].push_back(idx);
-      }
-    }
-    std::vector<bool> ok(per_file.size(), true);
-    for (std::size_t k = 0; k < per_file.size(); ++k) {
-      ok[k] = WriteAll(per_file[k].first, per_file[k].second);
-      if (!ok[k] && io_errors_) io_errors_->Inc();
-    }
-    // Completions go back in one post per run of jobs sharing an executor, not one each:
-    // a post from this thread may have to wake the I/O thread's reactor.
-    using Done = std::pair<std::unique_ptr<Completion>, boost::system::error_code>;
-    std::vector<Done> group;
-    auto flush = [&group] {
-      if (group.empty()) return;
-      auto ex = group.front().first->executor;
-      boost::asio::post(ex, [g = std::move(group)]() mutable {
-        for (auto& [done, ec] : g) done->Invoke(ec);
-      });
-      group.clear();
-    };
-    for (std::size_t j = 0; j < batch.size(); ++j) {
-      if (!batch[j].done) continue;
-      bool job_ok = true;
-      for (auto idx : job_files[j]) job_ok = job_ok && ok[idx];
-      reserved_.fetch_sub(1, std::memory_order_relaxed);
-      if (!group.empty() && group.front().first->executor != batch[j].done->executor) flush();
-      group.emplace_back(std::move(batch[j].done),
-                         job_ok ? boost::system::error_code{}
-                                : boost::system::error_code(EIO, boost::system::system_category()));
-    }
-    flush();
+    WriteJobs(batch);  // detached appends: failures are logged and counted, nobody waits
   }
 }
 

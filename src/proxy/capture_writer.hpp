@@ -1,10 +1,20 @@
-// Capture hand-off (DESIGN §4): the request thread queues already-encoded JSON Lines and a
-// single writer thread appends them, group-committing whatever is queued in one pass.
+// Capture hand-off (DESIGN §4): JSON Lines, already encoded on the request thread, are
+// appended to their files with group commit.
 //
-// A LEARN response is released to the client only after its lines were written (write(2)
-// returned), so `kill -9` right after a response loses nothing. The queue is bounded;
-// TryReserve() lets the caller refuse work before contacting the upstream when it is full,
-// so nothing already answered is ever dropped. Files are opened O_APPEND and kept open.
+// AsyncAppend (LEARN exchanges, library edits) commits on the calling I/O thread itself: the
+// first append of an event-loop turn posts one flush to the end of that thread's queue, so
+// every append made by the handlers already ready joins the same write(2) per file, and no
+// other thread is involved (no lock, no wake-up, no context switch on the hot path). A LEARN
+// response is released to the client only after its lines were written (write(2) returned),
+// so `kill -9` right after a response loses nothing. The price: a stalled disk stalls that
+// I/O thread's other connections for the duration of the write.
+//
+// AppendDetached (the unmatched-request log) is fire-and-forget and goes to a writer thread.
+//
+// Reservations are bounded; TryReserve() lets the caller refuse work before contacting the
+// upstream when too many appends are outstanding, so nothing already answered is ever
+// dropped. Files are opened O_APPEND and kept open; concurrent appends from several threads
+// stay whole lines because each write(2) of a batch is one O_APPEND write.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -32,6 +42,7 @@ namespace gostly::proxy {
 struct CaptureRecord {
   std::filesystem::path file;  // absolute or relative to the process' working directory
   std::string line;            // ends with '\n'
+  std::filesystem::path also_file = {};  // when set, the same line is appended here too
 };
 
 class CaptureWriter {
@@ -50,10 +61,8 @@ class CaptureWriter {
   // when any write failed. Uses a reservation taken with TryReserve. The completion runs on
   // the handler's associated executor.
   //
-  // The writer is not woken per record: the first append of an event-loop turn posts one
-  // wake-up to the end of the handler's executor queue, so every append made by the
-  // handlers already ready on that thread joins the same group commit, and the writer and
-  // the I/O thread trade one wake-up per batch instead of one per request.
+  // Written on the handler's executor at the end of the current event-loop turn, together
+  // with every other append of that turn (see the file comment).
   template <typename Token>
   auto AsyncAppend(std::vector<CaptureRecord> records, Token&& token) {
     return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
@@ -65,10 +74,7 @@ class CaptureWriter {
             void Invoke(boost::system::error_code ec) override { std::move(handler)(ec); }
             Handler handler;
           };
-          auto done = std::make_unique<Impl>(std::move(handler));
-          boost::asio::any_io_executor ex = done->executor;
-          Enqueue(std::move(recs), std::move(done), false);
-          ScheduleWake(ex);
+          AddToTurn(Job{std::move(recs), std::make_unique<Impl>(std::move(handler))});
         },
         token, std::move(records));
   }
@@ -77,7 +83,11 @@ class CaptureWriter {
   // full the call still enqueues (it is rare and bounded by the caller's own limits).
   void AppendDetached(std::vector<CaptureRecord> records);
 
-  std::size_t depth() const { return depth_.load(std::memory_order_relaxed); }
+  // Appends not yet written: reserved ones waiting for their turn's flush, plus detached
+  // ones queued for the writer thread.
+  std::size_t depth() const {
+    return reserved_.load(std::memory_order_relaxed) + depth_.load(std::memory_order_relaxed);
+  }
 
  private:
   struct Completion {
@@ -91,12 +101,20 @@ class CaptureWriter {
     std::vector<CaptureRecord> records;
     std::unique_ptr<Completion> done;
   };
-  void Enqueue(std::vector<CaptureRecord> records, std::unique_ptr<Completion> done, bool wake);
-  // Posts one wake-up of the writer per event-loop turn of the calling thread.
-  void ScheduleWake(const boost::asio::any_io_executor& ex);
-  void Wake();
+  // The appends of one event-loop turn of one thread, flushed by one posted handler.
+  struct Turn {
+    std::vector<Job> jobs;
+  };
+  // Joins this thread's open turn, or opens one and posts its flush to the job's executor.
+  void AddToTurn(Job job);
+  void Flush(Turn& turn);
+  void Enqueue(std::vector<CaptureRecord> records);  // to the writer thread
   void Run();
-  bool WriteAll(const std::filesystem::path& file, const std::string& data);
+  // Group commit: one write per file, lines in arrival order; whether each job's lines
+  // were all written.
+  std::vector<bool> WriteJobs(const std::vector<Job>& jobs);
+  // Appends the pieces in order with as few writev(2) calls as the kernel allows.
+  bool WriteAll(const std::filesystem::path& file, const std::vector<std::string_view>& pieces);
   int OpenFor(const std::filesystem::path& file);
 
   const std::size_t capacity_;
@@ -107,8 +125,10 @@ class CaptureWriter {
   std::condition_variable cv_;
   std::deque<Job> queue_;
   bool stop_ = false;
-  bool writer_waiting_ = false;  // guarded by mu_
-  std::unordered_map<std::string, int> fds_;  // writer thread only
+  const std::uint64_t id_;  // tells this writer's open turns apart, even at a reused address
+  std::mutex fds_mu_;
+  std::unordered_map<std::string, int> fds_;  // guarded by fds_mu_
+  std::vector<int> retired_fds_;  // failed descriptors, closed at destruction (guarded by fds_mu_)
   std::thread thread_;
 };
 

@@ -74,7 +74,7 @@ ProxyMetrics::ProxyMetrics(common::MetricsRegistry& reg) : registry(reg) {
                {{"state", "failed"}});
   tls_state_disabled->Set(1);
   capture_queue_depth =
-      reg.AddGauge("ghost_capture_queue_depth", "Capture records waiting for the writer thread");
+      reg.AddGauge("ghost_capture_queue_depth", "Capture appends not yet written");
   capture_rejected = reg.AddCounter(
       "ghost_capture_rejected_total",
       "LEARN requests refused with 503 before forwarding because the capture queue was full");

@@ -67,6 +67,15 @@ std::string SerializeForwarded(const HttpResponse& response, bool head_request,
   return out;
 }
 
+std::string WithHeader(std::string_view wire, std::string_view header) {
+  const std::size_t status_end = wire.find("\r\n");
+  if (status_end == std::string_view::npos) return std::string(wire);
+  std::string out;
+  out.reserve(wire.size() + header.size());
+  out.append(wire.substr(0, status_end + 2)).append(header).append(wire.substr(status_end + 2));
+  return out;
+}
+
 RequestHandler::RequestHandler(ProxyState& state) : state_(state), admin_(state) {}
 
 std::variant<Reply, RequestHandler::Pending> RequestHandler::Decide(
@@ -390,8 +399,9 @@ asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const
   std::string line = library::EncodeExchangeLine(ex);
 
   std::vector<CaptureRecord> records;
-  records.push_back({state_.TrafficFile(route.service), line});
-  records.push_back({state_.MockFile(route.service), std::move(line)});
+  records.reserve(2);
+  records.push_back({state_.TrafficFile(route.service), std::move(line),
+                     state_.MockFile(route.service)});
   // A created or changed resource (DESIGN §12), recorded with the exchange.
   const auto verb = request.method();
   if (state_.config().stateful_mocks &&
@@ -404,15 +414,18 @@ asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const
   }
   auto [ec] = co_await state_.capture().AsyncAppend(std::move(records), kNoThrow);
 
+  // Serialised once: the answer, and (with its header spliced in) the session copy.
+  std::string wire = SerializeForwarded(response, false, {});
   // Un-redacted, RAM only: replays Set-Cookie/CSRF exchanges of this window verbatim.
   state_.session_store().Add(route.service, request.method_string(), target, request.body(),
-                             SerializeForwarded(response, false,
-                                                "X-Ghost-Mock: session-verbatim\r\n"));
+                             WithHeader(wire, "X-Ghost-Mock: session-verbatim\r\n"));
   if (ec) {
     spdlog::error("capture of {} {} failed; the response is served but NOT recorded",
                   request.method_string(), target);
   }
-  reply.owned = SerializeForwarded(response, head, ec ? "X-Ghost-Capture: failed\r\n" : "");
+  reply.owned = head || ec ? SerializeForwarded(response, head,
+                                                ec ? "X-Ghost-Capture: failed\r\n" : "")
+                           : std::move(wire);
   co_return reply;
 }
 

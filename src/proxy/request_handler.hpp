@@ -69,4 +69,8 @@ class RequestHandler {
 std::string SerializeForwarded(const HttpResponse& response, bool head_request,
                                std::string_view extra);
 
+// `wire` (serialised response bytes) with `header` ("Name: value\r\n") inserted after the
+// status line.
+std::string WithHeader(std::string_view wire, std::string_view header);
+
 }  // namespace gostly::proxy

@@ -35,7 +35,12 @@ void SessionStore::Add(std::string_view service, std::string_view method,
   auto& shard = shards_[h % kShards];
   std::lock_guard lock(shard.mu);
   if (Entry* e = FindEntry(shard, h, service, method, normalised, body_hash)) {
-    e->responses.push_back(std::make_shared<const std::string>(std::move(wire)));
+    auto response = std::make_shared<const std::string>(std::move(wire));
+    if (e->responses.size() < kMaxResponsesPerKey) {
+      e->responses.push_back(std::move(response));
+    } else {
+      e->responses.back() = std::move(response);
+    }
     return;
   }
   if (count_.load(std::memory_order_relaxed) >= max_entries_) return;

@@ -26,7 +26,9 @@ class SessionStore {
   explicit SessionStore(std::size_t max_entries = 100000) : max_entries_(max_entries) {}
 
   // Adds one response (complete wire bytes) to the key's sequence. Beyond max_entries
-  // keys, new keys are not added (the exact tier still has them).
+  // keys, new keys are not added (the exact tier still has them); beyond
+  // kMaxResponsesPerKey responses, the newest replaces the last one kept, so a client that
+  // polls one URL for hours does not grow the store without bound.
   void Add(std::string_view service, std::string_view method, std::string_view target,
            std::string_view body, std::string wire);
 
@@ -52,6 +54,10 @@ class SessionStore {
     std::unordered_multimap<std::uint64_t, Entry> map;
   };
   static constexpr std::size_t kShards = 32;
+ public:
+  static constexpr std::size_t kMaxResponsesPerKey = 256;
+
+ private:
   // Caller holds shard.mu.
   static Entry* FindEntry(Shard& shard, std::uint64_t hash, std::string_view service,
                           std::string_view method, std::string_view normalised,

@@ -120,3 +120,35 @@ TEST(ClassifyBody, OnlyExactlyReserialisableJsonIsJson) {
 
 }  // namespace
 }  // namespace gostly::common
+
+namespace gostly::common {
+namespace {
+
+// Every byte value at every position of a string that straddles the eight-byte word scan:
+// the fast path (plain ASCII copied as is) and the escaping path must agree with a parser.
+TEST(AppendJsonString, EveryByteAtEveryPositionParsesBack) {
+  for (int b = 0; b < 256; ++b) {
+    for (std::size_t pos = 0; pos < 19; ++pos) {
+      std::string raw(19, 'a');
+      raw[pos] = static_cast<char>(b);
+      std::string out;
+      AppendJsonString(out, raw);
+      std::string expected = raw;
+      if (b >= 0x80) {  // a lone high byte is not UTF-8: read as the Latin-1 code point
+        expected = raw.substr(0, pos) + static_cast<char>(0xc0 | (b >> 6)) +
+                   static_cast<char>(0x80 | (b & 0x3f)) + raw.substr(pos + 1);
+      }
+      boost::json::error_code ec;
+      auto v = boost::json::parse(out, ec);
+      ASSERT_FALSE(ec) << "byte " << b << " at " << pos << ": " << out;
+      EXPECT_EQ(std::string(v.as_string()), expected) << "byte " << b << " at " << pos;
+      const bool plain = b >= 0x20 && b < 0x80 && b != '"' && b != '\\';
+      if (plain) {
+        EXPECT_EQ(out, "\"" + raw + "\"");
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gostly::common

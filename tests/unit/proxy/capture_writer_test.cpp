@@ -42,6 +42,52 @@ TEST(CaptureWriter, CompletionArrivesOnlyAfterTheLinesAreInTheFiles) {
   std::filesystem::remove_all(dir);
 }
 
+std::string ReadFile(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Appends made in one event-loop turn are committed together: more lines than one writev
+// takes (IOV_MAX), each to two files, all written in arrival order before any completes.
+TEST(CaptureWriter, OneTurnCommitsEveryAppendInOrderToEachFile) {
+  auto dir = testing::MakeTempDir();
+  common::Counter errors;
+  constexpr int kAppends = 2500;
+  CaptureWriter writer(kAppends, &errors);
+  boost::asio::io_context ioc;
+  std::string expected;
+  int completed = 0;
+  bool all_there_at_first_completion = false;
+  for (int i = 0; i < kAppends; ++i) {
+    const std::string line = "line " + std::to_string(i) + " " + std::string(i % 97, 'x') + "\n";
+    expected += line;
+    ASSERT_TRUE(writer.TryReserve());
+    boost::asio::co_spawn(
+        ioc,
+        [&, line]() -> boost::asio::awaitable<void> {
+          std::vector<CaptureRecord> recs;
+          recs.push_back({dir / "t" / "a.jsonl", line, dir / "m" / "a.jsonl"});
+          auto [ec] = co_await writer.AsyncAppend(
+              std::move(recs), boost::asio::as_tuple(boost::asio::use_awaitable));
+          EXPECT_FALSE(ec);
+          if (completed++ == 0) {
+            all_there_at_first_completion = ReadFile(dir / "m" / "a.jsonl").size() == expected.size();
+          }
+        },
+        boost::asio::detached);
+  }
+  ioc.run();
+  EXPECT_EQ(completed, kAppends);
+  EXPECT_TRUE(all_there_at_first_completion) << "one flush wrote the whole turn";
+  EXPECT_EQ(ReadFile(dir / "t" / "a.jsonl"), expected);
+  EXPECT_EQ(ReadFile(dir / "m" / "a.jsonl"), expected);
+  EXPECT_EQ(writer.depth(), 0u);
+  EXPECT_EQ(errors.Value(), 0u);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(CaptureWriter, ReservationsAreBoundedByCapacity) {
   common::Counter errors;
   CaptureWriter writer(2, &errors);
