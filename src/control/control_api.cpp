@@ -14,6 +14,8 @@
 #include "library/exchange.hpp"
 #include "library/uri_template.hpp"
 #include "seed/importer.hpp"
+#include "state/chaos.hpp"
+#include "state/statechart.hpp"
 
 namespace gostly::control {
 
@@ -54,6 +56,39 @@ std::string StringField(const json::object& o, std::string_view field, bool requ
   }
   if (!v->is_string()) FieldError(field, "must be a string");
   return std::string(v->as_string());
+}
+
+// A service's chaos as the store keeps it: the normalised config ({"seed", "rules"}, every
+// default spelled out, as the proxy will enforce it) without "service", which is the row's;
+// "" when it has no rules. Throws 422 naming the field ("chaos.rules[0].errors.rate …").
+std::string ChaosText(const json::value& value, const std::string& service) {
+  auto config = state::ServiceChaosFromJson(value, service, "chaos");
+  if (!config) throw ApiError(422, "invalid_field", config.error() + ".");
+  if (config->rules.empty()) return {};
+  json::object normalised = state::ChaosConfigToJson(*config);
+  return json::serialize(
+      json::object{{"seed", config->seed}, {"rules", std::move(normalised["rules"])}});
+}
+
+// A service's statechart overrides as the store keeps them (normalised); "" for none.
+std::string StatechartsText(const json::value& value) {
+  auto charts = state::StatechartListFromJson(value, "statecharts");
+  if (!charts) throw ApiError(422, "invalid_field", charts.error() + ".");
+  if (charts->empty()) return {};
+  return json::serialize(state::StatechartListToJson(*charts));
+}
+
+// Stored JSON text as a value; null for "" (none).
+json::value StoredJson(const std::string& text) {
+  if (text.empty()) return nullptr;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  return ec ? json::value(nullptr) : v;
+}
+
+void AddPushResult(json::object& out, const common::Status& pushed) {
+  out["pushed_to_proxy"] = pushed.ok();
+  if (!pushed) out["push_error"] = pushed.error();
 }
 
 std::string Upper(std::string s) {
@@ -114,7 +149,26 @@ json::object ServiceJson(const store::ServiceRecord& s) {
   o["host"] = s.host.empty() ? json::value(nullptr) : json::value(s.host);
   o["path_prefix"] = s.path_prefix.empty() ? json::value(nullptr) : json::value(s.path_prefix);
   o["mode"] = s.mode.empty() ? json::value(nullptr) : json::value(s.mode);
+  o["chaos"] = StoredJson(s.chaos);
+  o["statecharts"] = StoredJson(s.statecharts);
   return o;
+}
+
+// /v1/services/{id}/chaos: the service's config as the proxy's /ghost/chaos lists it.
+json::object ServiceChaosJson(const store::ServiceRecord& s) {
+  json::object out{{"service", s.id}, {"seed", 0}, {"rules", json::array{}}};
+  json::value stored = StoredJson(s.chaos);
+  if (stored.is_object()) {
+    for (const auto& [key, value] : stored.as_object()) out[key] = value;
+  }
+  return out;
+}
+
+// /v1/services/{id}/statecharts: the service's overrides (the bundled machines not included).
+json::object ServiceStatechartsJson(const store::ServiceRecord& s) {
+  json::value stored = StoredJson(s.statecharts);
+  return json::object{{"service", s.id},
+                      {"statecharts", stored.is_array() ? stored : json::array{}}};
 }
 
 json::object MockJson(const store::LibraryEntry& e) {
@@ -204,7 +258,11 @@ json::value Schema(std::string_view text) { return json::parse(text); }
 const char* const kModeSchema =
     R"({"type":"object","required":["mode"],"properties":{"mode":{"type":"string","enum":["learn","mock","passthrough","LEARN","MOCK","PASSTHROUGH"]}}})";
 const char* const kServiceSchema =
-    R"({"type":"object","required":["id"],"properties":{"id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"host":{"type":"string"},"path_prefix":{"type":"string"},"upstream":{"type":"string"},"mode":{"type":"string","enum":["LEARN","MOCK","PASSTHROUGH"]},"redact_headers":{"type":"array","items":{"type":"string"}},"repeat_policy":{"type":"string","enum":["sequence","cycle","first","last"]}}})";
+    R"({"type":"object","required":["id"],"properties":{"id":{"type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"host":{"type":"string"},"path_prefix":{"type":"string"},"upstream":{"type":"string"},"mode":{"type":"string","enum":["LEARN","MOCK","PASSTHROUGH"]},"redact_headers":{"type":"array","items":{"type":"string"}},"repeat_policy":{"type":"string","enum":["sequence","cycle","first","last"]},"chaos":{"type":["object","null"],"description":"as PUT /v1/services/{id}/chaos; left out: kept; null: cleared"},"statecharts":{"type":["array","null"],"items":{"type":"object"},"description":"as PUT /v1/services/{id}/statecharts; left out: kept; null: cleared"}}})";
+const char* const kChaosSchema =
+    R"({"type":"object","required":["rules"],"properties":{"seed":{"type":"integer","minimum":0},"rules":{"type":"array","items":{"type":"object","properties":{"match":{"type":"string","description":"METHOD /path/glob or /path/glob"},"latency":{"type":"object","required":["distribution"],"properties":{"distribution":{"type":"string","enum":["fixed","uniform","normal","lognormal"]},"ms":{"type":"number"},"min_ms":{"type":"number"},"max_ms":{"type":"number"},"mean_ms":{"type":"number"},"stddev_ms":{"type":"number"},"median_ms":{"type":"number"},"sigma":{"type":"number"}}},"max_latency_ms":{"type":"number"},"errors":{"type":"object","properties":{"rate":{"type":"number","minimum":0,"maximum":1},"statuses":{"type":"array","items":{"type":"object","properties":{"status":{"type":"integer"},"weight":{"type":"number"},"body":{}}}}}},"faults":{"type":"object","properties":{"reset":{"type":"number"},"empty":{"type":"number"},"malformed":{"type":"number"},"dribble":{"type":"number"}}},"markov":{"type":"object","required":["healthy_s","degraded_s"],"properties":{"healthy_s":{"type":"number"},"degraded_s":{"type":"number"},"degraded_error_rate":{"type":"number"},"latency_multiplier":{"type":"number"}}}}}}}})";
+const char* const kStatechartsSchema =
+    R"({"type":"object","required":["statecharts"],"properties":{"statecharts":{"type":"array","items":{"type":"object","required":["name","initial","transitions"],"properties":{"name":{"type":"string"},"initial":{"type":"string"},"field":{"type":"string"},"transitions":{"type":"object","additionalProperties":{"type":"object","additionalProperties":{"type":"string"}}}}}}}})";
 const char* const kMockSchema =
     R"({"type":"object","required":["method","uri","status"],"properties":{"service":{"type":"string"},"method":{"type":"string"},"uri":{"type":"string"},"status":{"type":"integer"},"request_headers":{"type":"object"},"request_body":{},"response_headers":{"type":"object"},"response_body":{}}})";
 const char* const kMockEditSchema =
@@ -317,6 +375,29 @@ void ControlApi::Register() {
               [this](ApiRequest& r) { return PutService(r, false); });
   router_.Add(Op("DELETE", "/v1/services/{id}", "Delete a service; pushed to the proxy", editor),
               bind(&ControlApi::DeleteService));
+  router_.Add(Op("GET", "/v1/services/{id}/chaos", "A service's chaos rules", viewer),
+              bind(&ControlApi::GetServiceChaos));
+  router_.Add(
+      WithBody(Op("PUT", "/v1/services/{id}/chaos",
+                  "Replace a service's chaos rules (stored, audited, pushed to the proxy)", editor),
+               kChaosSchema),
+      [this](ApiRequest& r) { return SetServiceChaos(r, false); });
+  router_.Add(Op("DELETE", "/v1/services/{id}/chaos",
+                 "Remove a service's chaos rules; pushed to the proxy", editor),
+              [this](ApiRequest& r) { return SetServiceChaos(r, true); });
+  router_.Add(
+      Op("GET", "/v1/services/{id}/statecharts",
+         "A service's statechart overrides (the bundled machines apply to the rest)", viewer),
+      bind(&ControlApi::GetServiceStatecharts));
+  router_.Add(WithBody(Op("PUT", "/v1/services/{id}/statecharts",
+                          "Replace a service's statechart overrides (stored, audited, pushed to "
+                          "the proxy)",
+                          editor),
+                       kStatechartsSchema),
+              [this](ApiRequest& r) { return SetServiceStatecharts(r, false); });
+  router_.Add(Op("DELETE", "/v1/services/{id}/statecharts",
+                 "Remove a service's statechart overrides; pushed to the proxy", editor),
+              [this](ApiRequest& r) { return SetServiceStatecharts(r, true); });
   router_.Add(Paginated(Op("GET", "/v1/mocks", "List library entries", viewer),
                         {"service", "method", "uri", "status", "sealed"}),
               bind(&ControlApi::ListMocks));
@@ -565,12 +646,25 @@ ApiResponse ControlApi::PutService(ApiRequest& request, bool create) {
       s.redact_headers.emplace_back(name.as_string());
     }
   }
+  // chaos and statecharts have their own sub-resources: left out, they stay as stored (an
+  // edit of the upstream does not drop them); null clears them.
+  const json::value* chaos = body.if_contains("chaos");
+  const json::value* charts = body.if_contains("statecharts");
+  if (chaos != nullptr && !chaos->is_null()) s.chaos = ChaosText(*chaos, s.id);
+  if (charts != nullptr && !charts->is_null()) s.statecharts = StatechartsText(*charts);
+  if (chaos == nullptr || charts == nullptr) {
+    auto existing = store_.GetService(request.tenant, s.id);
+    if (existing) {
+      if (chaos == nullptr) s.chaos = existing->chaos;
+      if (charts == nullptr) s.statecharts = existing->statecharts;
+    } else if (existing.error_code() != common::ErrorCode::kNotFound) {
+      ThrowStoreError(existing.error_value());
+    }
+  }
   auto saved = Unwrap(store_.UpsertService(request.tenant, s));
   Audit(request, "service.upsert", s.id, json::serialize(ServiceJson(saved)));
-  auto pushed = PushRoutes(request.tenant);
   json::object out = ServiceJson(saved);
-  out["pushed_to_proxy"] = pushed.ok();
-  if (!pushed) out["push_error"] = pushed.error();
+  AddPushResult(out, PushRoutes(request.tenant));
   return JsonResponse(create ? 201 : 200, out);
 }
 
@@ -579,9 +673,53 @@ ApiResponse ControlApi::DeleteService(ApiRequest& request) {
   auto deleted = store_.DeleteService(request.tenant, id);
   if (!deleted) ThrowStoreError(deleted.error_value());
   Audit(request, "service.delete", id);
-  auto pushed = PushRoutes(request.tenant);
-  json::object out{{"deleted", id}, {"pushed_to_proxy", pushed.ok()}};
-  if (!pushed) out["push_error"] = pushed.error();
+  json::object out{{"deleted", id}};
+  AddPushResult(out, PushRoutes(request.tenant));
+  return JsonResponse(200, out);
+}
+
+ApiResponse ControlApi::GetServiceChaos(ApiRequest& request) {
+  return JsonResponse(
+      200, ServiceChaosJson(Unwrap(store_.GetService(request.tenant, request.params["id"]))));
+}
+
+ApiResponse ControlApi::SetServiceChaos(ApiRequest& request, bool clear) {
+  store::ServiceRecord s = Unwrap(store_.GetService(request.tenant, request.params["id"]));
+  s.chaos = clear ? std::string() : ChaosText(json::value(ParseObject(request)), s.id);
+  auto saved = Unwrap(store_.UpsertService(request.tenant, s));
+  json::object out = ServiceChaosJson(saved);
+  Audit(request, saved.chaos.empty() ? "service.chaos.clear" : "service.chaos.set", saved.id,
+        json::serialize(out));
+  AddPushResult(out, PushRoutes(request.tenant));
+  return JsonResponse(200, out);
+}
+
+ApiResponse ControlApi::GetServiceStatecharts(ApiRequest& request) {
+  return JsonResponse(
+      200, ServiceStatechartsJson(Unwrap(store_.GetService(request.tenant, request.params["id"]))));
+}
+
+ApiResponse ControlApi::SetServiceStatecharts(ApiRequest& request, bool clear) {
+  store::ServiceRecord s = Unwrap(store_.GetService(request.tenant, request.params["id"]));
+  if (clear) {
+    s.statecharts.clear();
+  } else {
+    json::object body = ParseObject(request);
+    if (body.contains("service") && StringField(body, "service", false) != s.id) {
+      FieldError("service", "must be absent or match the id in the path");
+    }
+    const json::value* charts = body.if_contains("statecharts");
+    if (charts == nullptr) {
+      FieldError("statecharts", "is required: an array of statecharts ([] for none)");
+    }
+    s.statecharts = StatechartsText(*charts);
+  }
+  auto saved = Unwrap(store_.UpsertService(request.tenant, s));
+  json::object out = ServiceStatechartsJson(saved);
+  Audit(request,
+        saved.statecharts.empty() ? "service.statecharts.clear" : "service.statecharts.set",
+        saved.id, json::serialize(out));
+  AddPushResult(out, PushRoutes(request.tenant));
   return JsonResponse(200, out);
 }
 
@@ -601,6 +739,18 @@ common::Status ControlApi::PushRoutes(const std::string& tenant) {
       json::array headers;
       for (const auto& h : s.redact_headers) headers.emplace_back(h);
       r["redact_headers"] = std::move(headers);
+      // Always sent, empty when none: the store is what the proxy enforces for the services it
+      // lists, so a cleared config (or one cleared while the proxy was down) is dropped there.
+      json::value chaos = StoredJson(s.chaos);
+      json::value charts = StoredJson(s.statecharts);
+      if (chaos.is_null() != s.chaos.empty() || charts.is_null() != s.statecharts.empty()) {
+        return common::MakeError("service '" + s.id +
+                                 "': its stored chaos or statecharts are not valid JSON; set "
+                                 "them again through /v1/services/" +
+                                 s.id + "/…");
+      }
+      r["chaos"] = chaos.is_null() ? json::value(json::object{{"rules", json::array{}}}) : chaos;
+      r["statecharts"] = charts.is_null() ? json::value(json::array{}) : charts;
       routes.push_back(std::move(r));
     }
     if (services->next_cursor.empty()) break;

@@ -1,6 +1,6 @@
-// The control plane's REST API under /v1 (DESIGN §6): mode, services, mocks, traffic,
-// unmatched requests, audit log, API keys, transitions, export, /healthz and the OpenAPI
-// document of all of it.
+// The control plane's REST API under /v1 (DESIGN §6): mode, services (with their chaos and
+// statechart overrides), mocks, traffic, unmatched requests, audit log, API keys,
+// transitions, export, /healthz and the OpenAPI document of all of it.
 //
 // Authentication: X-API-Key, either the bootstrap key (GHOST_API_KEY, compared in constant
 // time; admin on the default tenant) or a key issued by POST /v1/api-keys (looked up by its
@@ -62,6 +62,12 @@ class ControlApi {
   ApiResponse GetService(ApiRequest& request);
   ApiResponse PutService(ApiRequest& request, bool create);
   ApiResponse DeleteService(ApiRequest& request);
+  // /v1/services/{id}/chaos and …/statecharts: GET; PUT replaces (`clear` false) and DELETE
+  // clears (`clear` true); every change is stored, audited and pushed to the proxy.
+  ApiResponse GetServiceChaos(ApiRequest& request);
+  ApiResponse SetServiceChaos(ApiRequest& request, bool clear);
+  ApiResponse GetServiceStatecharts(ApiRequest& request);
+  ApiResponse SetServiceStatecharts(ApiRequest& request, bool clear);
   ApiResponse ListMocks(ApiRequest& request);
   ApiResponse GetMock(ApiRequest& request);
   ApiResponse CreateMock(ApiRequest& request);

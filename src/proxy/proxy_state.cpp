@@ -4,7 +4,9 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
@@ -33,6 +35,18 @@ Route DefaultRoute(const ProxyConfig& config) {
   r.service = "default";
   r.upstream = config.backend;
   return r;
+}
+
+// A service's chaos as text for comparison; "" when it has no rules.
+std::string ChaosText(const state::ChaosConfig& config) {
+  return config.rules.empty() ? std::string() : json::serialize(state::ChaosConfigToJson(config));
+}
+
+std::string CurrentChaosText(const state::ChaosEngine& engine, const std::string& service) {
+  for (const auto& config : engine.List()) {
+    if (config.service == service) return ChaosText(config);
+  }
+  return {};
 }
 
 }  // namespace
@@ -83,12 +97,12 @@ ProxyState::ProxyState(ProxyConfig config)
     }
     routes = std::move(parsed).value();
   }
+  auto table = std::make_shared<const RouteTable>(std::move(routes), DefaultRoute(config_));
+  ApplyRouteConfigs(nullptr, *table);
   {
     std::lock_guard lock(view_mu_);
-    view_ = std::make_shared<const ProxyView>(
-        ProxyView{library::Snapshot::Empty(),
-                  std::make_shared<const RouteTable>(std::move(routes), DefaultRoute(config_)),
-                  std::make_shared<const MissConfig>()});
+    view_ = std::make_shared<const ProxyView>(ProxyView{
+        library::Snapshot::Empty(), std::move(table), std::make_shared<const MissConfig>()});
   }
   ReloadLibrary();
   if (config_.stateful_mocks) LoadResources();
@@ -170,6 +184,7 @@ library::LoadReport ProxyState::ReloadLibrary() {
 }
 
 common::Result<bool> ProxyState::SetRoutes(std::vector<Route> routes, bool persist) {
+  std::lock_guard routes_lock(routes_mu_);
   auto table = std::make_shared<const RouteTable>(std::move(routes), DefaultRoute(config_));
   if (persist) {
     auto tmp = config_.routes_file;
@@ -190,10 +205,44 @@ common::Result<bool> ProxyState::SetRoutes(std::vector<Route> routes, bool persi
                                ec.message());
     }
   }
+  std::shared_ptr<const RouteTable> previous;
+  {
+    std::lock_guard lock(view_mu_);
+    previous = view_->routes;
+  }
+  ApplyRouteConfigs(previous.get(), *table);
   Publish(nullptr, std::move(table), nullptr);
   // Repeat policies are baked into the snapshot; rebuild it under the new table.
   ReloadLibrary();
   return true;
+}
+
+void ProxyState::ApplyRouteConfigs(const RouteTable* previous, const RouteTable& next) {
+  // Several routes may name one service (a host rule and a path prefix): the last of them
+  // that carries a key decides, applied once.
+  std::set<std::string> routed;
+  std::map<std::string, const state::ChaosConfig*> chaos_of;
+  std::map<std::string, const std::vector<state::Statechart>*> charts_of;
+  for (const auto& route : next.routes()) {
+    routed.insert(route.service);
+    if (route.chaos) chaos_of[route.service] = &*route.chaos;
+    if (route.statecharts) charts_of[route.service] = &*route.statecharts;
+  }
+  for (const auto& [service, config] : chaos_of) {
+    // Put reseeds the service's generator and restarts its Markov state: only on a change.
+    if (ChaosText(*config) != CurrentChaosText(chaos_, service)) chaos_.Put(*config);
+  }
+  for (const auto& [service, list] : charts_of) {
+    std::map<std::string, state::Statechart> by_name;
+    for (const auto& chart : *list) by_name[chart.name] = chart;
+    resources_.SetStatecharts(service, std::move(by_name));
+  }
+  if (previous == nullptr) return;
+  for (const auto& route : previous->routes()) {
+    if (routed.contains(route.service)) continue;
+    if (route.chaos) chaos_.Clear(route.service);
+    if (route.statecharts) resources_.SetStatecharts(route.service, {});
+  }
 }
 
 void ProxyState::SetMissConfig(MissConfig miss) {

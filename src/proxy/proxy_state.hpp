@@ -58,7 +58,8 @@ class ProxyState {
 
   // Rebuilds the library snapshot from mock_dir and publishes it.
   library::LoadReport ReloadLibrary();
-  // Replaces the route table (and persists it to routes_file when `persist`).
+  // Replaces the route table (and persists it to routes_file when `persist`), and applies
+  // the chaos and statecharts its routes carry to their services (see ApplyRouteConfigs).
   common::Result<bool> SetRoutes(std::vector<Route> routes, bool persist);
   void SetMissConfig(MissConfig miss);
 
@@ -91,6 +92,10 @@ class ProxyState {
  private:
   void Publish(std::shared_ptr<const library::Snapshot> snapshot,
                std::shared_ptr<const RouteTable> routes, std::shared_ptr<const MissConfig> miss);
+  // Each route's chaos (replacing the service's rules only when they differ, so a re-pushed
+  // table does not restart a seeded run) and statecharts. A service that had a route in
+  // `previous` (null at start-up) and has none in `next` loses what that route set.
+  void ApplyRouteConfigs(const RouteTable* previous, const RouteTable& next);
   void OnModeChange(Mode from, Mode to);
   void LoadResources();
   void StartLearnWindow();
@@ -112,6 +117,7 @@ class ProxyState {
   std::mutex latency_mu_;
   std::mt19937_64 latency_rng_;
 
+  std::mutex routes_mu_;        // one route table installation at a time
   mutable std::mutex view_mu_;  // guards view_ and publication; never taken per request
   std::shared_ptr<const ProxyView> view_;
   std::atomic<std::uint64_t> generation_{1};

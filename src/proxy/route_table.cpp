@@ -173,6 +173,16 @@ common::Result<std::vector<Route>> RouteTable::ParseRoutes(const json::value& va
         r.redact_headers.push_back(Lower(h.as_string()));
       }
     }
+    if (const json::value* v = o.if_contains("chaos"); v != nullptr && !v->is_null()) {
+      auto chaos = state::ServiceChaosFromJson(*v, r.service, where + ".chaos");
+      if (!chaos) return MakeError(chaos.error());
+      r.chaos = std::move(chaos).value();
+    }
+    if (const json::value* v = o.if_contains("statecharts"); v != nullptr && !v->is_null()) {
+      auto charts = state::StatechartListFromJson(*v, where + ".statecharts");
+      if (!charts) return MakeError(charts.error());
+      r.statecharts = std::move(charts).value();
+    }
     if (!r.upstream && (!r.mode || *r.mode != Mode::kMock)) {
       // A service without an upstream can only be mocked; say so instead of 502 later.
       return MakeError(where + " has no upstream; set \"upstream\" or \"mode\": \"mock\"");
@@ -196,6 +206,8 @@ json::value RouteTable::ToJson() const {
     json::array redact;
     for (const auto& h : r.redact_headers) redact.emplace_back(h);
     o["redact_headers"] = std::move(redact);
+    if (r.chaos) o["chaos"] = state::ChaosConfigToJson(*r.chaos);
+    if (r.statecharts) o["statecharts"] = state::StatechartListToJson(*r.statecharts);
     arr.push_back(std::move(o));
   }
   json::object root;

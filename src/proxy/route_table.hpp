@@ -1,5 +1,5 @@
 // The route table: which service a request belongs to, where it is forwarded, and the
-// per-service overrides (mode, repeat policy, extra redacted headers).
+// per-service overrides (mode, repeat policy, extra redacted headers, chaos, statecharts).
 //
 // Immutable once built; the proxy publishes a new table atomically on POST /ghost/upstreams.
 // Resolution order: host rules (Host header without port, case-insensitive), then the
@@ -16,6 +16,8 @@
 #include "common/result.hpp"
 #include "library/snapshot.hpp"
 #include "proxy/mode.hpp"
+#include "state/chaos.hpp"
+#include "state/statechart.hpp"
 
 namespace gostly::proxy {
 
@@ -39,6 +41,11 @@ struct Route {
   std::optional<Mode> mode;             // overrides the global mode (not TRANSITIONING)
   std::vector<std::string> redact_headers;
   library::RepeatPolicy repeat_policy = library::RepeatPolicy::kSequence;
+  // The service's chaos rules and statechart overrides as this route sets them when the table
+  // is installed (ProxyState::SetRoutes). Absent: whatever /ghost/chaos and /ghost/statecharts
+  // set stays. Empty rules / an empty list: the service has none.
+  std::optional<state::ChaosConfig> chaos;  // its service is this route's
+  std::optional<std::vector<state::Statechart>> statecharts;
 };
 
 struct Resolved {

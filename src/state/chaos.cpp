@@ -4,6 +4,9 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <cmath>
+#include <fmt/format.h>
+
+#include "state/field_path.hpp"
 
 namespace gostly::state {
 namespace json = boost::json;
@@ -24,8 +27,8 @@ common::Result<double> Number(const json::object& o, std::string_view key, doubl
   if (!v->is_number()) return Invalid(where + "." + std::string(key) + " must be a number");
   const double d = v->to_number<double>();
   if (!(d >= lo && d <= hi)) {
-    return Invalid(where + "." + std::string(key) + " must be within [" + json::serialize(json::value(lo)) +
-                   ", " + json::serialize(json::value(hi)) + "]");
+    // fmt writes 0 and 1, where a JSON serialiser would write 0E0 and 1E0.
+    return Invalid(fmt::format("{}.{} must be within [{}, {}]", where, key, lo, hi));
   }
   return d;
 }
@@ -161,46 +164,58 @@ common::Result<ChaosRule> ParseRule(const json::value& value, const std::string&
   return rule;
 }
 
+// A whole number as a JSON integer (10000, not Boost's 1E4), anything else as a double, so
+// what GET lists reads like what was sent.
+json::value Num(double d) {
+  constexpr double kExact = 9007199254740992.0;  // 2^53: every integer below is exact
+  if (std::trunc(d) == d && std::fabs(d) < kExact) return static_cast<std::int64_t>(d);
+  return d;
+}
+
 json::object RuleToJson(const ChaosRule& r) {
   json::object o{{"match", (r.method == "*" ? std::string() : r.method + " ") + r.glob},
-                 {"max_latency_ms", r.max_latency_ms}};
+                 {"max_latency_ms", Num(r.max_latency_ms)}};
   switch (r.latency.kind) {
     case Latency::Kind::kNone:
       break;
     case Latency::Kind::kFixed:
-      o["latency"] = json::object{{"distribution", "fixed"}, {"ms", r.latency.a}};
+      o["latency"] = json::object{{"distribution", "fixed"}, {"ms", Num(r.latency.a)}};
       break;
     case Latency::Kind::kUniform:
       o["latency"] = json::object{
-          {"distribution", "uniform"}, {"min_ms", r.latency.a}, {"max_ms", r.latency.b}};
+          {"distribution", "uniform"}, {"min_ms", Num(r.latency.a)}, {"max_ms", Num(r.latency.b)}};
       break;
     case Latency::Kind::kNormal:
-      o["latency"] = json::object{
-          {"distribution", "normal"}, {"mean_ms", r.latency.a}, {"stddev_ms", r.latency.b}};
+      o["latency"] = json::object{{"distribution", "normal"},
+                                  {"mean_ms", Num(r.latency.a)},
+                                  {"stddev_ms", Num(r.latency.b)}};
       break;
     case Latency::Kind::kLogNormal:
-      o["latency"] = json::object{
-          {"distribution", "lognormal"}, {"median_ms", r.latency.a}, {"sigma", r.latency.b}};
+      o["latency"] = json::object{{"distribution", "lognormal"},
+                                  {"median_ms", Num(r.latency.a)},
+                                  {"sigma", Num(r.latency.b)}};
       break;
   }
   if (r.error_rate > 0 || !r.errors.empty()) {
     json::array statuses;
     for (const auto& e : r.errors) {
-      json::object s{{"status", e.status}, {"weight", e.weight}};
+      json::object s{{"status", e.status}, {"weight", Num(e.weight)}};
       if (!e.body.empty()) s["body"] = json::parse(e.body);
       statuses.push_back(std::move(s));
     }
-    o["errors"] = json::object{{"rate", r.error_rate}, {"statuses", std::move(statuses)}};
+    o["errors"] = json::object{{"rate", Num(r.error_rate)}, {"statuses", std::move(statuses)}};
   }
   if (r.reset + r.empty + r.malformed + r.dribble > 0) {
-    o["faults"] = json::object{
-        {"reset", r.reset}, {"empty", r.empty}, {"malformed", r.malformed}, {"dribble", r.dribble}};
+    o["faults"] = json::object{{"reset", Num(r.reset)},
+                               {"empty", Num(r.empty)},
+                               {"malformed", Num(r.malformed)},
+                               {"dribble", Num(r.dribble)}};
   }
   if (r.markov) {
-    o["markov"] = json::object{{"healthy_s", r.healthy_s},
-                               {"degraded_s", r.degraded_s},
-                               {"degraded_error_rate", r.degraded_error_rate},
-                               {"latency_multiplier", r.latency_multiplier}};
+    o["markov"] = json::object{{"healthy_s", Num(r.healthy_s)},
+                               {"degraded_s", Num(r.degraded_s)},
+                               {"degraded_error_rate", Num(r.degraded_error_rate)},
+                               {"latency_multiplier", Num(r.latency_multiplier)}};
   }
   return o;
 }
@@ -303,6 +318,20 @@ common::Result<ChaosConfig> ChaosConfigFromJson(const json::value& value) {
     if (!rule) return rule.error_value();
     config.rules.push_back(std::move(rule).value());
   }
+  return config;
+}
+
+common::Result<ChaosConfig> ServiceChaosFromJson(const json::value& value,
+                                                 std::string_view service,
+                                                 std::string_view where) {
+  if (!value.is_object()) return Invalid(std::string(where) + " must be a JSON object");
+  auto config = ChaosConfigFromJson(value);
+  if (!config) return Invalid(QualifyField(where, config.error()));
+  if (value.get_object().contains("service") && config->service != service) {
+    return Invalid(std::string(where) + ".service must be absent or '" + std::string(service) +
+                   "' (the service it belongs to)");
+  }
+  config->service = std::string(service);
   return config;
 }
 

@@ -68,6 +68,13 @@ struct ChaosConfig {
 common::Result<ChaosConfig> ChaosConfigFromJson(const boost::json::value& value);
 boost::json::object ChaosConfigToJson(const ChaosConfig& config);
 
+// One service's chaos as the route table and the control API carry it: ChaosConfigFromJson's
+// form, whose "service", when present, must be `service` (the config is that service's).
+// Errors name the field under `where` ("chaos.rules[0].errors.rate must be within [0, 1]").
+common::Result<ChaosConfig> ServiceChaosFromJson(const boost::json::value& value,
+                                                 std::string_view service,
+                                                 std::string_view where = "chaos");
+
 struct ChaosDecision {
   double delay_ms = 0;
   std::optional<ChaosError> error;  // answer this instead of the request's answer

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <set>
+
+#include "state/field_path.hpp"
 
 namespace gostly::state {
 namespace json = boost::json;
@@ -152,6 +155,36 @@ common::Result<Statechart> StatechartFromJson(const json::value& value) {
                      ErrorCode::kInvalidArgument);
   }
   return chart;
+}
+
+common::Result<std::vector<Statechart>> StatechartListFromJson(const json::value& value,
+                                                               std::string_view where) {
+  const auto* list = value.if_array();
+  if (list == nullptr) {
+    return MakeError(std::string(where) + " must be an array of statecharts",
+                     ErrorCode::kInvalidArgument);
+  }
+  std::vector<Statechart> out;
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const std::string at = std::string(where) + "[" + std::to_string(i) + "]";
+    auto chart = StatechartFromJson((*list)[i]);
+    if (!chart) return MakeError(QualifyField(at, chart.error()), ErrorCode::kInvalidArgument);
+    // Overrides are kept by name: a second machine of one name would silently replace the
+    // first, so say so instead.
+    if (!names.insert(chart->name).second) {
+      return MakeError(at + ".name '" + chart->name + "' is defined twice",
+                       ErrorCode::kInvalidArgument);
+    }
+    out.push_back(std::move(chart).value());
+  }
+  return out;
+}
+
+json::array StatechartListToJson(const std::vector<Statechart>& charts) {
+  json::array out;
+  for (const auto& chart : charts) out.push_back(chart.ToJson());
+  return out;
 }
 
 const Statechart* StatechartFor(std::string_view collection_path,

@@ -3,6 +3,7 @@
 // name. The five bundled machines are data; services may override or add machines.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <map>
 #include <optional>
@@ -39,6 +40,13 @@ const std::vector<Statechart>& BundledStatecharts();
 // A machine from its JSON form: {"name", "initial", "field"?, "transitions":
 // {"state": {"action": "next"}}}. Errors name the offending field.
 common::Result<Statechart> StatechartFromJson(const boost::json::value& value);
+
+// One service's overrides as the route table and the control API carry them: an array of
+// machines in StatechartFromJson's form, each name once (an empty array: none). Errors name
+// the element and field under `where` ("statecharts[1].initial must be a non-empty string").
+common::Result<std::vector<Statechart>> StatechartListFromJson(
+    const boost::json::value& value, std::string_view where = "statecharts");
+boost::json::array StatechartListToJson(const std::vector<Statechart>& charts);
 
 // The machine bound to a collection path's last segment ("/v1/charges" → "charges"): one
 // whose name is that segment, or the segment without a trailing "s". `overrides` (by

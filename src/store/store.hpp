@@ -48,7 +48,9 @@ struct Tenant {
   int64_t created_at_ms = 0;
 };
 
-// A routed service (DESIGN §6): its rule, upstream, optional mode and extra redacted headers.
+// A routed service (DESIGN §6): its rule, upstream, optional mode, extra redacted headers,
+// and its chaos and statechart overrides, which the control plane validates and the
+// store keeps as JSON text.
 struct ServiceRecord {
   std::string id;                           // service id, [A-Za-z0-9._-]{1,64}
   std::string host;                         // host rule; empty = none
@@ -57,6 +59,8 @@ struct ServiceRecord {
   std::string mode;                         // "" (follow global), LEARN, MOCK, PASSTHROUGH
   std::vector<std::string> redact_headers;  // extra headers beyond the floor
   std::string repeat_policy = "sequence";   // sequence | cycle | first | last
+  std::string chaos;                        // a JSON object {"seed", "rules": [...]}; empty = none
+  std::string statecharts;                  // a JSON array of statecharts; empty = none
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
 };

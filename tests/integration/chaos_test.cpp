@@ -119,6 +119,64 @@ TEST_F(Chaos, PassthroughIsWrappedAndLearnNever) {
   EXPECT_NE(bad.body.find("rules[0].errors.rate"), std::string::npos) << bad.body;
 }
 
+// A route entry's chaos and statecharts (POST /ghost/upstreams) are applied to its service,
+// persisted with the route table and in force again after a restart; a route without the keys
+// leaves them alone, an empty config clears them.
+TEST_F(Chaos, ARouteEntrysChaosAndStatechartsSurviveAProxyRestart) {
+  WriteFile(
+      data_dir() / "mocks" / "pay.jsonl",
+      R"({"timestamp":"2024-01-01T00:00:00.000Z","service":"pay","method":"GET","uri":"/v1/ping","request_headers":{},"request_body":"","status":200,"response_headers":{"Content-Type":"application/json"},"response_body":{"pong":true},"latency_ms":1})"
+      "\n");
+  ProxyProcess proxy(work_.path(), {.data_dir = data_dir(), .env = {{"INITIAL_MODE", "mock"}}});
+  ASSERT_PROXY_STARTS(proxy);
+  const std::string route = R"({"service":"pay","path_prefix":"/pay","mode":"mock")";
+  const std::string chaos = R"("chaos":{"rules":[{"match":"GET /v1/ping",
+      "errors":{"rate":1,"statuses":[{"status":503,"body":{"error":"pay is down"}}]}}]})";
+  const std::string charts = R"("statecharts":[{"name":"charge","initial":"pending",
+      "transitions":{"pending":{"authorize":"authorized"}}}])";
+  auto post = [&](const std::string& entry) {
+    return proxy.Send("POST", "/ghost/upstreams", "{\"routes\":[" + entry + "]}", kJson);
+  };
+  auto first_chart = [&](const ProxyProcess& p) {
+    const json::value listed = ParseJson(p.Get("/ghost/statecharts?service=pay").body);
+    return StringField(listed.at("statecharts").at(0), "name") + ":" +
+           StringField(listed.at("statecharts").at(0), "initial");
+  };
+  const auto posted = post(route + "," + chaos + "," + charts + "}");
+  ASSERT_EQ(posted.status, 200) << Describe(posted) << posted.body;
+  const auto down = proxy.Get("/pay/v1/ping");
+  EXPECT_EQ(down.status, 503) << Describe(down);
+  EXPECT_EQ(down.Header("X-Ghost-Chaos"), "true");
+  EXPECT_EQ(ParseJson(down.body), ParseJson(R"({"error":"pay is down"})"));
+  EXPECT_EQ(proxy.Get("/v1/items/1").status, 200) << "the default service has no chaos";
+  EXPECT_EQ(first_chart(proxy), "charge:pending");
+
+  EXPECT_EQ(proxy.Stop(), 0);
+  ASSERT_PROXY_STARTS(proxy);
+  const auto again = proxy.Get("/pay/v1/ping");
+  EXPECT_EQ(again.status, 503) << "restored from routes.json: " << Describe(again);
+  EXPECT_EQ(again.Header("X-Ghost-Chaos"), "true");
+  EXPECT_EQ(first_chart(proxy), "charge:pending");
+  EXPECT_NE(proxy.Get("/ghost/chaos").body.find("\"pay\""), std::string::npos);
+
+  // Without the keys the route leaves them alone; empty ones clear them.
+  ASSERT_EQ(post(route + "}").status, 200);
+  EXPECT_EQ(proxy.Get("/pay/v1/ping").status, 503);
+  ASSERT_EQ(post(route + R"(,"chaos":{"rules":[]},"statecharts":[]})").status, 200);
+  const auto up = proxy.Get("/pay/v1/ping");
+  EXPECT_EQ(up.status, 200) << Describe(up);
+  EXPECT_FALSE(up.HasHeader("X-Ghost-Chaos"));
+  EXPECT_EQ(first_chart(proxy), "charge:created") << "back to the bundled machine";
+
+  const auto bad = post(route + R"(,"chaos":{"rules":[{"errors":{"rate":2}}]}})");
+  EXPECT_EQ(bad.status, 422) << Describe(bad);
+  EXPECT_NE(bad.body.find("routes[0].chaos.rules[0].errors.rate"), std::string::npos) << bad.body;
+  const auto bad_chart = post(route + R"(,"statecharts":[{"name":"x","initial":"a"}]})");
+  EXPECT_EQ(bad_chart.status, 422) << Describe(bad_chart);
+  EXPECT_NE(bad_chart.body.find("routes[0].statecharts[0].transitions"), std::string::npos)
+      << bad_chart.body;
+}
+
 // Learned latency: `recorded` waits what LEARN measured for each hit, `distribution` draws
 // from the route's fitted log-normal (a swap hit too); both counted, both capped.
 TEST_F(Chaos, LearnedLatencyIsReplayedAndCounted) {

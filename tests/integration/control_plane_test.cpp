@@ -403,6 +403,185 @@ TEST_P(ControlPlane, ServicesAndMockEditsReachTheRunningProxy) {
   EXPECT_EQ(up.Get("/ghost/upstreams").body.find("\"shop\""), std::string::npos);
 }
 
+// Issue 5 through the control API: a service's chaos and statechart overrides are validated,
+// stored, audited and pushed to the proxy, which enforces them; they come back from the store
+// (not from the proxy's routes file, which is removed) when `gostly up` restarts on the same
+// data directory and database.
+TEST_P(ControlPlane, ServiceChaosAndStatechartsAreStoredEnforcedAndKeptAcrossRestarts) {
+  EnvList env = StoreEnv();
+  env.push_back({"INITIAL_MODE", "mock"});
+  fs::create_directories(data_dir() / "mocks");
+  fs::create_directories(data_dir() / "resources");
+  WriteFile(
+      data_dir() / "mocks" / "pay.jsonl",
+      R"({"timestamp":"2024-01-01T00:00:00.000Z","service":"pay","method":"GET","uri":"/v1/ping","request_headers":{},"request_body":"","status":200,"response_headers":{"Content-Type":"application/json"},"response_body":{"pong":true},"latency_ms":1})"
+      "\n");
+  WriteFile(
+      data_dir() / "resources" / "pay.jsonl",
+      R"({"service":"pay","collection":"/v1/charges","id":"ch_0000000000","create_status":201,"resource":{"id":"ch_0000000000","status":"recorded","amount":100}})"
+      "\n");
+  ProxyProcess up(work_.path(), {.data_dir = data_dir(), .env = env, .up = true});
+  ASSERT_PROXY_STARTS(up);
+  const HeaderList json_body = {{"Content-Type", "application/json"}};
+  auto error_of = [](const HttpResponse& r) {
+    const json::value v = ParseJson(r.body);
+    return StringField(v, "error_code") + ": " + StringField(v, "detail");
+  };
+
+  const auto created =
+      up.Control("POST", "/v1/services", R"({"id":"pay","path_prefix":"/pay","mode":"MOCK"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_TRUE(ParseJson(created.body).at("chaos").is_null()) << created.body;
+  EXPECT_TRUE(ParseJson(created.body).at("statecharts").is_null()) << created.body;
+  const auto normal = up.Get("/pay/v1/ping");
+  ASSERT_EQ(normal.status, 200) << Describe(normal);
+  EXPECT_FALSE(normal.HasHeader("X-Ghost-Chaos"));
+
+  // Chaos: every GET of /v1/ping fails with the configured 503 and body.
+  const std::string chaos = R"({"seed":3,"rules":[{"match":"GET /v1/ping",
+      "errors":{"rate":1.0,"statuses":[{"status":503,"body":{"error":"pay is down"}}]}}]})";
+  const auto set = up.Control("PUT", "/v1/services/pay/chaos", chaos);
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_TRUE(ParseJson(set.body).at("pushed_to_proxy").as_bool()) << set.body;
+  auto expect_chaos = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    const auto r = up.Get("/pay/v1/ping");
+    EXPECT_EQ(r.status, 503) << Describe(r);
+    EXPECT_EQ(r.Header("X-Ghost-Chaos"), "true");
+    EXPECT_EQ(ParseJson(r.body), ParseJson(R"({"error":"pay is down"})"));
+  };
+  expect_chaos("after PUT");
+  EXPECT_EQ(up.Get("/v1/anything").Header("X-Ghost-Chaos"), "") << "other services untouched";
+  const json::value stored = ParseJson(up.Control("GET", "/v1/services/pay/chaos").body);
+  EXPECT_EQ(StringField(stored, "service"), "pay") << stored;
+  EXPECT_EQ(stored.at("seed"), 3) << stored;
+  EXPECT_EQ(StringField(stored.at("rules").at(0), "match"), "GET /v1/ping") << stored;
+  EXPECT_EQ(stored.at("rules").at(0).at("errors").at("rate"), 1) << stored;
+  EXPECT_EQ(ParseJson(up.Control("GET", "/v1/services/pay").body).at("chaos").at("rules"),
+            stored.at("rules"));
+
+  const auto cleared = up.Control("DELETE", "/v1/services/pay/chaos");
+  ASSERT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_TRUE(ParseJson(cleared.body).at("rules").as_array().empty()) << cleared.body;
+  const auto after_clear = up.Get("/pay/v1/ping");
+  EXPECT_EQ(after_clear.status, 200) << "the proxy dropped the rules: " << Describe(after_clear);
+  EXPECT_FALSE(after_clear.HasHeader("X-Ghost-Chaos"));
+  EXPECT_TRUE(ParseJson(up.Control("GET", "/v1/services/pay").body).at("chaos").is_null());
+  ASSERT_EQ(up.Control("PUT", "/v1/services/pay/chaos", chaos).status, 200);
+  expect_chaos("after a second PUT");
+
+  // A statechart override: the proxy lists it first and enforces it.
+  const auto charts = up.Control("PUT", "/v1/services/pay/statecharts", R"({"statecharts":[
+      {"name":"charge","initial":"pending","transitions":{
+        "pending":{"authorize":"authorized"},"authorized":{"capture":"captured"}}}]})");
+  ASSERT_EQ(charts.status, 200) << charts.body;
+  EXPECT_TRUE(ParseJson(charts.body).at("pushed_to_proxy").as_bool()) << charts.body;
+  auto expect_override = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    const json::value listed = ParseJson(up.Get("/ghost/statecharts?service=pay").body);
+    ASSERT_TRUE(listed.is_object()) << "no statecharts listing";
+    const auto& first = listed.at("statecharts").at(0);
+    EXPECT_EQ(StringField(first, "name"), "charge") << listed;
+    EXPECT_EQ(StringField(first, "initial"), "pending") << listed;
+    const auto made = up.Send("POST", "/pay/v1/charges", R"({"amount":5})", json_body);
+    ASSERT_EQ(made.status, 201) << Describe(made) << made.body;
+    const json::value charge = ParseJson(made.body);
+    EXPECT_EQ(StringField(charge, "status"), "pending") << made.body;
+    const std::string item = "/pay/v1/charges/" + StringField(charge, "id");
+    const auto illegal = up.Send("POST", item + "/capture");
+    EXPECT_EQ(illegal.status, 409) << Describe(illegal);
+    EXPECT_EQ(ParseJson(illegal.body).at("legal_actions"), (json::array{"authorize"}))
+        << illegal.body;
+    const auto legal = up.Send("POST", item + "/authorize");
+    EXPECT_EQ(legal.status, 200) << Describe(legal);
+    EXPECT_EQ(legal.Header("X-Ghost-Transition"), "authorized");
+  };
+  expect_override("after PUT");
+  const json::value listed_charts =
+      ParseJson(up.Control("GET", "/v1/services/pay/statecharts").body);
+  ASSERT_EQ(listed_charts.at("statecharts").as_array().size(), 1u) << listed_charts;
+
+  // Editing the service without the two keys keeps them.
+  const auto edited = up.Control("PUT", "/v1/services/pay",
+                                 R"({"path_prefix":"/pay","mode":"MOCK","repeat_policy":"cycle"})");
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  EXPECT_FALSE(ParseJson(edited.body).at("chaos").is_null()) << edited.body;
+  expect_chaos("after editing the service");
+
+  // Invalid configurations: 422 naming the field; nothing changes.
+  const auto bad_rate =
+      up.Control("PUT", "/v1/services/pay/chaos", R"({"rules":[{"errors":{"rate":2}}]})");
+  EXPECT_EQ(bad_rate.status, 422) << bad_rate.body;
+  EXPECT_EQ(error_of(bad_rate), "invalid_field: chaos.rules[0].errors.rate must be within [0, 1].");
+  const auto bad_match =
+      up.Control("PUT", "/v1/services/pay/chaos", R"({"rules":[{"match":"GET v1"}]})");
+  EXPECT_EQ(bad_match.status, 422);
+  EXPECT_NE(error_of(bad_match).find("chaos.rules[0].match"), std::string::npos) << bad_match.body;
+  const auto bad_chart = up.Control("PUT", "/v1/services/pay/statecharts",
+                                    R"({"statecharts":[{"name":"x","initial":"a"}]})");
+  EXPECT_EQ(bad_chart.status, 422);
+  EXPECT_NE(error_of(bad_chart).find("invalid_field: statecharts[0].transitions"),
+            std::string::npos)
+      << bad_chart.body;
+  const auto no_list = up.Control("PUT", "/v1/services/pay/statecharts", R"({"charts":[]})");
+  EXPECT_EQ(no_list.status, 422);
+  EXPECT_NE(error_of(no_list).find("'statecharts'"), std::string::npos) << no_list.body;
+  const auto bad_service =
+      up.Control("POST", "/v1/services",
+                 R"({"id":"other","path_prefix":"/other","mode":"MOCK","chaos":{"seed":1}})");
+  EXPECT_EQ(bad_service.status, 422);
+  EXPECT_EQ(error_of(bad_service), "invalid_field: chaos.rules must be an array.");
+  EXPECT_EQ(up.Control("GET", "/v1/services/other").status, 404) << "not created";
+  const auto bad_service_charts =
+      up.Control("PUT", "/v1/services/pay",
+                 R"({"path_prefix":"/pay","mode":"MOCK","statecharts":[{"name":"a","initial":"b",
+          "transitions":{"b":{"go":"c"}}},{"name":"a","initial":"b","transitions":{"b":{"go":"d"}}}]})");
+  EXPECT_EQ(bad_service_charts.status, 422);
+  EXPECT_EQ(error_of(bad_service_charts),
+            "invalid_field: statecharts[1].name 'a' is defined twice.");
+  expect_chaos("after the refused changes");
+
+  // Unknown service: 404 on every sub-resource method.
+  for (const char* method : {"GET", "PUT", "DELETE"}) {
+    for (const char* what : {"chaos", "statecharts"}) {
+      const std::string body =
+          std::string(what) == "chaos" ? R"({"rules":[]})" : R"({"statecharts":[]})";
+      const auto r = up.Control(method, std::string("/v1/services/nope/") + what,
+                                std::string(method) == "PUT" ? body : "");
+      EXPECT_EQ(r.status, 404) << method << " " << what << ": " << r.body;
+      EXPECT_EQ(StringField(ParseJson(r.body), "error_code"), "not_found");
+    }
+  }
+
+  const std::string audit = up.Control("GET", "/v1/audit?limit=100").body;
+  for (const char* action :
+       {"service.chaos.set", "service.chaos.clear", "service.statecharts.set"}) {
+    EXPECT_NE(audit.find(std::string(R"("action":")") + action + R"(","target":"pay")"),
+              std::string::npos)
+        << action << " in " << audit;
+  }
+  const json::value openapi = ParseJson(up.Control("GET", "/v1/openapi.json").body);
+  for (const char* path : {"/v1/services/{id}/chaos", "/v1/services/{id}/statecharts"}) {
+    const auto& item = openapi.at("paths").at(path).as_object();
+    EXPECT_TRUE(item.contains("get") && item.contains("put") && item.contains("delete")) << path;
+  }
+
+  // Restart on the same data directory and database, without the proxy's routes file: the
+  // control plane pushes what it stored.
+  EXPECT_EQ(up.Stop(), 0) << up.Log();
+  ASSERT_TRUE(fs::remove(data_dir() / "routes.json"));
+  ASSERT_PROXY_STARTS(up);
+  expect_chaos("after the restart");
+  expect_override("after the restart");
+  EXPECT_EQ(ParseJson(up.Control("GET", "/v1/services/pay/chaos").body).at("seed"), 3);
+
+  // Clearing the overrides through the API returns the service to the bundled machines.
+  ASSERT_EQ(up.Control("DELETE", "/v1/services/pay/statecharts").status, 200);
+  const json::value bundled = ParseJson(up.Get("/ghost/statecharts?service=pay").body);
+  EXPECT_EQ(StringField(bundled.at("statecharts").at(0), "initial"), "created") << bundled;
+  EXPECT_TRUE(ParseJson(up.Control("GET", "/v1/services/pay").body).at("statecharts").is_null());
+}
+
 TEST_P(ControlPlane, BadInputAuthAndIdempotency) {
   EnvList env = StoreEnv();
   env.push_back({"INITIAL_MODE", "mock"});

@@ -231,8 +231,17 @@ ALTER TABLE staged_offsets SET UNLOGGED;
 ALTER TABLE staged_entries SET UNLOGGED;
 )sql";
 
+// Per-service chaos and statechart overrides: JSON text the control plane has
+// validated, NULL when the service has none. The table's policy and grants cover new columns.
+constexpr const char* kMigration3 = R"sql(
+ALTER TABLE services
+  ADD COLUMN chaos text CHECK (chaos IS NULL OR jsonb_typeof(chaos::jsonb) = 'object'),
+  ADD COLUMN statecharts text
+    CHECK (statecharts IS NULL OR jsonb_typeof(statecharts::jsonb) = 'array');
+)sql";
+
 const std::vector<const char*>& Migrations() {
-  static const std::vector<const char*> migrations = {kMigration1, kMigration2};
+  static const std::vector<const char*> migrations = {kMigration1, kMigration2, kMigration3};
   return migrations;
 }
 

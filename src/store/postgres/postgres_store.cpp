@@ -143,7 +143,7 @@ Tenant TenantFromRow(const PgRows& rows, int r) {
 
 constexpr const char* kServiceColumns =
     "id, host, path_prefix, upstream, mode, redact_headers::text, repeat_policy, created_at, "
-    "updated_at";
+    "updated_at, chaos, statecharts";
 
 ServiceRecord ServiceFromRow(const PgRows& rows, int r) {
   ServiceRecord s;
@@ -156,6 +156,8 @@ ServiceRecord ServiceFromRow(const PgRows& rows, int r) {
   s.repeat_policy = rows.Text(r, 6);
   s.created_at_ms = rows.Int(r, 7);
   s.updated_at_ms = rows.Int(r, 8);
+  s.chaos = rows.Text(r, 9);  // NULL reads as ""
+  s.statecharts = rows.Text(r, 10);
   return s;
 }
 
@@ -422,15 +424,16 @@ class PostgresStore final : public Store {
     const int64_t now = NowMs();
     return Run("UpsertService", &tenant, [&](PgConnection& conn) -> Result<ServiceRecord> {
       auto rows = conn.Exec(
-          std::string(
-              "INSERT INTO services (tenant_id, id, host, path_prefix, upstream, mode, "
-              "redact_headers, repeat_policy, created_at, updated_at) "
-              "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::bigint, $10::bigint) "
-              "ON CONFLICT (tenant_id, id) DO UPDATE SET host = EXCLUDED.host, "
-              "path_prefix = EXCLUDED.path_prefix, upstream = EXCLUDED.upstream, "
-              "mode = EXCLUDED.mode, redact_headers = EXCLUDED.redact_headers, "
-              "repeat_policy = EXCLUDED.repeat_policy, updated_at = EXCLUDED.updated_at "
-              "RETURNING ") +
+          std::string("INSERT INTO services (tenant_id, id, host, path_prefix, upstream, mode, "
+                      "redact_headers, repeat_policy, created_at, updated_at, chaos, statecharts) "
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::bigint, $10::bigint, "
+                      "NULLIF($11, ''), NULLIF($12, '')) "
+                      "ON CONFLICT (tenant_id, id) DO UPDATE SET host = EXCLUDED.host, "
+                      "path_prefix = EXCLUDED.path_prefix, upstream = EXCLUDED.upstream, "
+                      "mode = EXCLUDED.mode, redact_headers = EXCLUDED.redact_headers, "
+                      "repeat_policy = EXCLUDED.repeat_policy, updated_at = EXCLUDED.updated_at, "
+                      "chaos = EXCLUDED.chaos, statecharts = EXCLUDED.statecharts "
+                      "RETURNING ") +
               kServiceColumns,
           PgParams()
               .Add(tenant)
@@ -442,7 +445,9 @@ class PostgresStore final : public Store {
               .Add(HeadersToJson(service.redact_headers))
               .Add(policy)
               .Add(service.created_at_ms > 0 ? service.created_at_ms : now)
-              .Add(now));
+              .Add(now)
+              .Add(service.chaos)
+              .Add(service.statecharts));
       if (!rows) return rows.error_value();
       return ServiceFromRow(*rows, 0);
     });

@@ -219,10 +219,19 @@ CREATE TABLE idempotency_keys (
 ) STRICT;
 )sql";
 
+// Per-service chaos and statechart overrides: JSON text the control plane has
+// validated, NULL when the service has none.
+constexpr const char* kServiceBehaviour = R"sql(
+ALTER TABLE services ADD COLUMN chaos TEXT CHECK (chaos IS NULL OR json_valid(chaos));
+ALTER TABLE services ADD COLUMN statecharts TEXT
+  CHECK (statecharts IS NULL OR json_valid(statecharts));
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "tenants, services, library entries and the scrub seal", kCoreLibrary},
     {2, "transition jobs, staging and traffic offsets", kTransitions},
     {3, "unmatched requests, api keys, append-only audit log, idempotency keys", kControlPlane},
+    {4, "per-service chaos and statecharts", kServiceBehaviour},
 };
 
 int64_t NowMs() {

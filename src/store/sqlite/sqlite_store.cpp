@@ -187,7 +187,7 @@ std::vector<std::string> DecodeHeaderList(const std::string& json) {
 // Column lists and readers, one per record type; a reader starts at column `at`.
 constexpr std::string_view kServiceColumns =
     "id, host, path_prefix, upstream, mode, redact_headers, repeat_policy, created_at, "
-    "updated_at";
+    "updated_at, chaos, statecharts";
 
 ServiceRecord ReadService(const Statement& s, int at = 0) {
   ServiceRecord r;
@@ -200,6 +200,8 @@ ServiceRecord ReadService(const Statement& s, int at = 0) {
   r.repeat_policy = s.Text(at + 6);
   r.created_at_ms = s.Int(at + 7);
   r.updated_at_ms = s.Int(at + 8);
+  r.chaos = s.Text(at + 9);  // NULL reads as ""
+  r.statecharts = s.Text(at + 10);
   return r;
 }
 
@@ -415,17 +417,20 @@ class SqliteStore final : public Store {
       const int64_t now = NowMs();
       auto s = db_->Prepare(
           Sql({"INSERT INTO services (tenant_id, id, host, path_prefix, upstream, mode, "
-               "redact_headers, repeat_policy, created_at, updated_at) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+               "redact_headers, repeat_policy, created_at, updated_at, chaos, statecharts) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULLIF(?11, ''), "
+               "NULLIF(?12, '')) "
                "ON CONFLICT (tenant_id, id) DO UPDATE SET host = excluded.host, "
                "path_prefix = excluded.path_prefix, upstream = excluded.upstream, "
                "mode = excluded.mode, redact_headers = excluded.redact_headers, "
-               "repeat_policy = excluded.repeat_policy, updated_at = excluded.updated_at "
+               "repeat_policy = excluded.repeat_policy, updated_at = excluded.updated_at, "
+               "chaos = excluded.chaos, statecharts = excluded.statecharts "
                "RETURNING ",
                kServiceColumns}));
       s.BindAll(tenant, service.id, service.host, service.path_prefix, service.upstream,
                 service.mode, EncodeHeaderList(service.redact_headers), policy,
-                service.created_at_ms != 0 ? service.created_at_ms : now, now);
+                service.created_at_ms != 0 ? service.created_at_ms : now, now, service.chaos,
+                service.statecharts);
       s.Step();
       ServiceRecord out = ReadService(s);
       s.Run();

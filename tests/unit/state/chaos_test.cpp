@@ -189,5 +189,26 @@ TEST(Chaos, ConfigurationsRoundTripAndBadOnesNameTheField) {
   check(R"({"rules": [{"markov": {"healthy_s": 1}}]})", "degraded_s");
 }
 
+TEST(Chaos, AServicesConfigBelongsToItAndNamesFieldsUnderItsKey) {
+  auto config = ServiceChaosFromJson(json::parse(R"({"rules": []})"), "pay");
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_EQ(config->service, "pay");
+  EXPECT_TRUE(ServiceChaosFromJson(json::parse(R"({"service": "pay", "rules": []})"), "pay").ok());
+
+  auto check = [](const char* text, const char* expected) {
+    auto c = ServiceChaosFromJson(json::parse(text), "pay", "chaos");
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_EQ(c.error(), expected);
+  };
+  check(R"({"service": "other", "rules": []})",
+        "chaos.service must be absent or 'pay' (the service it belongs to)");
+  check(R"([])", "chaos must be a JSON object");
+  check(R"({})", "chaos.rules must be an array");
+  check(R"({"seed": -1, "rules": []})", "chaos.seed must be an integer >= 0");
+  check(R"({"rules": [{"errors": {"rate": 2}}]})",
+        "chaos.rules[0].errors.rate must be within [0, 1]");
+  check(R"({"rules": [3]})", "chaos.rules[0] must be an object");
+}
+
 }  // namespace
 }  // namespace gostly::state

@@ -113,5 +113,36 @@ TEST(Statecharts, BadDefinitionsNameTheirProblem) {
   check(R"({"name": "x", "initial": "z", "transitions": {"a": {"go": "b"}}})", "'z'");
 }
 
+TEST(Statecharts, AServicesListRoundTripsAndNamesTheElementAndField) {
+  const char* text = R"([{"name": "charge", "initial": "pending", "field": "state",
+      "transitions": {"pending": {"authorize": "authorized"}}},
+      {"name": "refund", "initial": "new", "transitions": {"new": {"settle": "settled"}}}])";
+  auto list = StatechartListFromJson(boost::json::parse(text));
+  ASSERT_TRUE(list.ok()) << list.error();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].field, "state");
+  EXPECT_EQ((*list)[1].field, "status");
+  auto again = StatechartListFromJson(StatechartListToJson(*list));
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_EQ(boost::json::value(StatechartListToJson(*again)),
+            boost::json::value(StatechartListToJson(*list)));
+  EXPECT_TRUE(StatechartListFromJson(boost::json::parse("[]")).value().empty());
+
+  auto check = [](const char* bad, const char* expected) {
+    auto l = StatechartListFromJson(boost::json::parse(bad), "statecharts");
+    ASSERT_FALSE(l.ok()) << bad;
+    EXPECT_EQ(l.error(), expected);
+  };
+  check("{}", "statecharts must be an array of statecharts");
+  check("[3]", "statecharts[0]: a statechart is a JSON object");
+  check(R"([{"name": "x", "initial": "a", "transitions": {"a": {"go": "b"}}}, {"initial": "a"}])",
+        "statecharts[1].name must be a non-empty string");
+  check(R"([{"name": "x", "initial": "a", "transitions": {"a": {"go": 1}}}])",
+        "statecharts[0].transitions['a']['go'] must name the next state");
+  check(R"([{"name": "x", "initial": "a", "transitions": {"a": {"go": "b"}}},
+            {"name": "x", "initial": "a", "transitions": {"a": {"go": "c"}}}])",
+        "statecharts[1].name 'x' is defined twice");
+}
+
 }  // namespace
 }  // namespace gostly::state

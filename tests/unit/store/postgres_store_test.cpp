@@ -367,6 +367,43 @@ TEST_F(PostgresStoreTest, ANewerSchemaVersionIsRefused) {
       << refused.error();
 }
 
+// A database as a binary before migration 3 left it (no chaos/statecharts columns) is upgraded
+// in place: its services are kept, with none of either, and the new columns refuse text that
+// is not the JSON they hold, for any client.
+TEST_F(PostgresStoreTest, UpgradingToServiceChaosAndStatechartsKeepsTheServices) {
+  ASSERT_TRUE(store_->UpsertService(kDefaultTenant, Service("legacy")).ok());
+  store_.reset();
+  {
+    RawSession owner(OwnerUrl());
+    ASSERT_TRUE(owner.Exec("ALTER TABLE services DROP COLUMN chaos, DROP COLUMN statecharts").ok);
+    ASSERT_TRUE(owner.Exec("DELETE FROM schema_migrations WHERE version = 3").ok);
+  }
+  auto reopened = OpenPostgresStore(AppUrl(), OwnerUrl());
+  ASSERT_TRUE(reopened.ok()) << reopened.error();
+  store_ = std::move(reopened).value();
+  EXPECT_EQ(store_->SchemaVersion().value(), PostgresLatestSchemaVersion());
+  auto legacy = store_->GetService(kDefaultTenant, "legacy");
+  ASSERT_TRUE(legacy.ok()) << legacy.error();
+  EXPECT_EQ(legacy->upstream, "http://127.0.0.1:9");
+  EXPECT_EQ(legacy->chaos, "");
+  EXPECT_EQ(legacy->statecharts, "");
+  ServiceRecord with = Service("legacy");
+  with.chaos = R"({"seed":1,"rules":[]})";
+  with.statecharts = "[]";
+  ASSERT_TRUE(store_->UpsertService(kDefaultTenant, with).ok()) << "the app role writes them";
+  EXPECT_EQ(store_->GetService(kDefaultTenant, "legacy")->chaos, with.chaos);
+
+  RawSession app(AppUrl());
+  app.Begin(kDefaultTenant);
+  auto not_object = app.Exec("UPDATE services SET chaos = '[1]' WHERE id = 'legacy'");
+  EXPECT_FALSE(not_object.ok) << "chaos must be a JSON object";
+  ASSERT_TRUE(app.Exec("ROLLBACK").ok);
+  app.Begin(kDefaultTenant);
+  auto not_json = app.Exec("UPDATE services SET statecharts = 'nope' WHERE id = 'legacy'");
+  EXPECT_FALSE(not_json.ok) << "statecharts must be JSON";
+  ASSERT_TRUE(app.Exec("ROLLBACK").ok);
+}
+
 TEST_F(PostgresStoreTest, TwoStoresMigratingAFreshDatabaseConcurrentlyBothSucceed) {
   const std::string database = cluster_->CreateDatabase("gostly_race");
   const std::string app = cluster_->AppUrl(database);

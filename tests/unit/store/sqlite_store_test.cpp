@@ -165,6 +165,13 @@ TEST_F(SqliteStoreTest, UpgradesADatabaseLeftAtAnOlderVersionAndKeepsItsRows) {
   auto legacy = store->GetService(kDefaultTenant, "legacy");
   ASSERT_TRUE(legacy.ok()) << legacy.error();
   EXPECT_EQ(legacy->upstream, "http://legacy.test");
+  EXPECT_EQ(legacy->chaos, "") << "a service from before migration 4 has no chaos";
+  EXPECT_EQ(legacy->statecharts, "");
+  {
+    RawDb raw(path_);
+    EXPECT_NE(raw.Exec("UPDATE services SET chaos = 'not json' WHERE id = 'legacy'"), SQLITE_OK)
+        << "the new columns hold JSON only";
+  }
   // Tables from the later migrations are there and usable.
   TransitionJob job;
   job.id = "j1";

@@ -229,6 +229,8 @@ TEST_P(StoreBehaviour, UpsertedServiceRoundTripsEveryField) {
   in.mode = "MOCK";
   in.redact_headers = {"X-Tenant-Secret", "X-Other"};
   in.repeat_policy = "cycle";
+  in.chaos = R"({"seed":7,"rules":[{"match":"GET /v1/*","errors":{"rate":1}}]})";
+  in.statecharts = R"([{"name":"charge","initial":"a","transitions":{"a":{"go":"b"}}}])";
   ASSERT_OK_AND_ASSIGN(ServiceRecord stored, store().UpsertService(kDefaultTenant, in));
   ASSERT_OK_AND_ASSIGN(ServiceRecord got, store().GetService(kDefaultTenant, "payments"));
   for (const ServiceRecord& s : {stored, got}) {
@@ -239,6 +241,8 @@ TEST_P(StoreBehaviour, UpsertedServiceRoundTripsEveryField) {
     EXPECT_EQ(s.mode, "MOCK");
     EXPECT_THAT(s.redact_headers, ElementsAre("X-Tenant-Secret", "X-Other"));
     EXPECT_EQ(s.repeat_policy, "cycle");
+    EXPECT_EQ(s.chaos, in.chaos);
+    EXPECT_EQ(s.statecharts, in.statecharts);
     EXPECT_GT(s.created_at_ms, 0);
     EXPECT_GE(s.updated_at_ms, s.created_at_ms);
   }
@@ -256,6 +260,26 @@ TEST_P(StoreBehaviour, UpsertingAServiceAgainReplacesItById) {
   ASSERT_OK_AND_ASSIGN(auto page, store().ListServices(kDefaultTenant, PageRequest{}));
   ASSERT_EQ(page.items.size(), 1u);
   EXPECT_EQ(page.items[0].upstream, "https://elsewhere.test");
+}
+
+TEST_P(StoreBehaviour, AServiceHasNoChaosOrStatechartsUntilSetAndEmptyClearsThem) {
+  ASSERT_OK_AND_ASSIGN(ServiceRecord plain, store().UpsertService(kDefaultTenant, Service("svc")));
+  EXPECT_EQ(plain.chaos, "");
+  EXPECT_EQ(plain.statecharts, "");
+  ServiceRecord with = Service("svc");
+  with.chaos = R"({"seed":0,"rules":[{"match":"*"}]})";
+  with.statecharts = "[]";
+  ASSERT_OK(store().UpsertService(kDefaultTenant, with));
+  ASSERT_OK_AND_ASSIGN(ServiceRecord got, store().GetService(kDefaultTenant, "svc"));
+  EXPECT_EQ(got.chaos, with.chaos);
+  EXPECT_EQ(got.statecharts, "[]");
+  ASSERT_OK_AND_ASSIGN(ServiceRecord cleared,
+                       store().UpsertService(kDefaultTenant, Service("svc")));
+  EXPECT_EQ(cleared.chaos, "");
+  EXPECT_EQ(cleared.statecharts, "");
+  ASSERT_OK_AND_ASSIGN(auto page, store().ListServices(kDefaultTenant, PageRequest{}));
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].chaos, "");
 }
 
 TEST_P(StoreBehaviour, UnknownServiceIsNotFound) {
