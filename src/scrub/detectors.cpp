@@ -214,7 +214,7 @@ bool ValidateEmail(std::string_view text, std::size_t& begin, std::size_t& end) 
   if (at == std::string_view::npos) return false;
   if (IsUrlPasswordTail(text, begin, end)) return false;
   auto domain = email.substr(at + sep);
-  if (IsReservedEmailDomain(domain)) return false;
+  if (IsPseudonymEmailDomain(domain)) return false;
   auto tld = domain.substr(domain.rfind('.') + 1);
   for (auto ext : kFileExtensions) {
     if (EqualsIgnoreCase(tld, ext)) return false;
@@ -811,6 +811,13 @@ bool SsnValid(std::string_view area, std::string_view group, std::string_view se
   if (area == "078" && group == "05" && serial == "1120") return false;
   if (area == "219" && group == "09" && serial == "9999") return false;
   return true;
+}
+
+bool IsPseudonymEmailDomain(std::string_view domain) {
+  constexpr std::string_view kSuffix = ".example.com";
+  if (domain.size() <= kSuffix.size() || !EndsWithIgnoreCase(domain, kSuffix)) return false;
+  const auto label = domain.substr(0, domain.size() - kSuffix.size());
+  return label.find('.') == std::string_view::npos;
 }
 
 bool IsReservedEmailDomain(std::string_view domain) {

@@ -105,8 +105,12 @@ bool IbanValid(std::string_view iban);
 bool SsnValid(std::string_view area, std::string_view group, std::string_view serial);
 // True for domains reserved for documentation and testing (RFC 2606/6761): example.com,
 // example.net, example.org and their subdomains, and the .example, .test, .invalid and
-// .localhost top-level domains. Emails there are never flagged, which makes pseudonymised
-// emails (always at example.com subdomains) a fixed point.
+// .localhost top-level domains. Pseudonymised emails are always at one of them.
 bool IsReservedEmailDomain(std::string_view domain);
+// True for the shape of the pseudonymiser's email domains: one label under example.com
+// ("acme.example.com"). Emails there are not flagged, which makes pseudonymised emails a
+// fixed point; every other address is, reserved domains included (test fixtures and
+// planted data use them, and a real mailbox can sit behind any name).
+bool IsPseudonymEmailDomain(std::string_view domain);
 
 }  // namespace gostly::scrub

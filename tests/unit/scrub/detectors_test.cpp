@@ -165,7 +165,8 @@ TEST(UrlPasswordDetector, FindsPasswordsInUserinfo) {
   ExpectOnly("https://:tok3n@api.acme.io/v1", Detector::kUrlPassword, "tok3n");
   ExpectNone("https://user:[REDACTED]@api.acme.io/v1");
   ExpectNone("https://u:%5BREDACTED%5D@h.io/x");
-  ExpectNone(R"({"a":"https://example.com"],"b":["mailto:test@example.com"]})");
+  ExpectOnly(R"({"a":"https://example.com"],"b":["mailto:test@example.com"]})", Detector::kEmail,
+             "test@example.com");
 }
 
 TEST(EmailDetector, FindsAddresses) {
@@ -175,10 +176,20 @@ TEST(EmailDetector, FindsAddresses) {
   ExpectOnly("jos\xc3\xa9@exampl\xc3\xa9.fr", Detector::kEmail, "jos\xc3\xa9@exampl\xc3\xa9.fr");
 }
 
-TEST(EmailDetector, IgnoresReservedDomainsAssetNamesAndPackageVersions) {
-  ExpectNone("someone@example.com");
-  ExpectNone("a@mail.example.org");
-  ExpectNone("dev@service.test");
+// Reserved documentation domains are flagged like any other: fixtures and planted test
+// data live there. Only the pseudonymiser's own shape (one label under example.com) is not.
+TEST(EmailDetector, FindsReservedDomainsButNotPseudonyms) {
+  ExpectOnly("someone@example.com", Detector::kEmail, "someone@example.com");
+  ExpectOnly("a@mail.example.org", Detector::kEmail, "a@mail.example.org");
+  ExpectOnly("dev@service.test", Detector::kEmail, "dev@service.test");
+  ExpectOnly("jane@a.b.example.com", Detector::kEmail, "jane@a.b.example.com");
+  ExpectNone("kqzv.wpe@acme.example.com");
+  EXPECT_TRUE(IsPseudonymEmailDomain("Acme.EXAMPLE.com"));
+  EXPECT_FALSE(IsPseudonymEmailDomain("example.com"));
+  EXPECT_FALSE(IsPseudonymEmailDomain("notexample.com"));
+}
+
+TEST(EmailDetector, IgnoresAssetNamesAndPackageVersions) {
   ExpectNone("logo@2x.png");
   ExpectNone("lodash@4.17.21");
   ExpectNone("user@localhost");
