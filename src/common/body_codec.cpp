@@ -329,11 +329,15 @@ bool IsPlainAscii(std::string_view s) {
 }  // namespace
 
 void AppendJsonString(std::string& out, std::string_view text) {
+  out += '"';
+  AppendJsonEscaped(out, text);
+  out += '"';
+}
+
+void AppendJsonEscaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   if (IsPlainAscii(text)) {
-    out += '"';
     out += text;
-    out += '"';
     return;
   }
   std::string latin1;
@@ -351,7 +355,6 @@ void AppendJsonString(std::string& out, std::string_view text) {
     }
     text = latin1;
   }
-  out += '"';
   std::size_t run = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);
@@ -381,7 +384,6 @@ void AppendJsonString(std::string& out, std::string_view text) {
     }
   }
   out.append(text.substr(run));
-  out += '"';
 }
 
 void EncodeBody(json::object& record, std::string_view field, std::string_view body) {

@@ -40,6 +40,8 @@ void EncodeBody(boost::json::object& record, std::string_view field, std::string
 // Appends `text` as a JSON string literal (quotes included). Bytes that are not valid UTF-8
 // are read as Latin-1 so the line always parses; valid UTF-8 is kept as is.
 void AppendJsonString(std::string& out, std::string_view text);
+// The same without the quotes: for a string literal assembled from several pieces.
+void AppendJsonEscaped(std::string& out, std::string_view text);
 Result<std::string> DecodeBody(const boost::json::object& record, std::string_view field);
 
 // Headers as a JSON object; a repeated header becomes an array of its values, in order.

@@ -320,11 +320,15 @@ Reply RequestHandler::Miss(const ProxyView& view, std::string_view service,
     return r;
   }
   // Built directly: a miss is on the hot path of suites that probe unrecorded routes.
-  std::string body = R"({"error":"no_mock","message":)";
-  common::AppendJsonString(
-      body, fmt::format("No recorded response for {} {} (service '{}'). Record it in LEARN "
-                        "mode or add it with POST /ghost/mocks.",
-                        method, target, service));
+  thread_local std::string body;
+  body.clear();
+  body += R"({"error":"no_mock","message":"No recorded response for )";
+  common::AppendJsonEscaped(body, method);
+  body += ' ';
+  common::AppendJsonEscaped(body, target);
+  body += " (service '";
+  common::AppendJsonEscaped(body, service);
+  body += "'). Record it in LEARN mode or add it with POST /ghost/mocks.\"";
   body += R"(,"service":)";
   common::AppendJsonString(body, service);
   body += R"(,"method":)";
