@@ -114,7 +114,9 @@ std::variant<Reply, RequestHandler::Pending> RequestHandler::Decide(
                         "shortly.",
                         "Retry-After: 5\r\nX-Ghost-Transitioning: true\r\n");
     case Mode::kMock: {
-      Reply reply = Mock(request, view, route, rel);
+      // Looked up as LEARN recorded it: credential query values redacted.
+      thread_local std::string redacted;
+      Reply reply = Mock(request, view, route, RedactQueryCredentials(rel, redacted));
       if (chaos) ApplyChaos(reply, *chaos);
       return reply;
     }
@@ -358,13 +360,17 @@ asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const
                          "The capture writer is behind; the request was not forwarded.",
                          "Retry-After: 1\r\n");
   }
+  // What is logged and recorded: the target with credential query values redacted (the
+  // upstream still gets the real one).
+  std::string redacted_target;
+  const std::string_view recorded_target = RedactQueryCredentials(target, redacted_target);
   HttpResponse response;
   const auto started = std::chrono::system_clock::now();
   ForwardResult result =
       co_await state_.forwarder().Forward(request, *route.upstream, target, response);
   if (result.error != ForwardError::kNone) {
     if (capture) state_.capture().Release();
-    spdlog::warn("{} {}: {}", request.method_string(), target, result.message);
+    spdlog::warn("{} {}: {}", request.method_string(), recorded_target, result.message);
     json::object o;
     o["error"] = result.error == ForwardError::kTimeout ? "upstream_timeout"
                  : result.error == ForwardError::kBadResponse ? "upstream_bad_response"
@@ -392,7 +398,7 @@ asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const
   ex.timestamp = timestamp;
   ex.service = route.service;
   ex.method = request.method_string();
-  ex.uri = target;
+  ex.uri = recorded_target;
   ex.request_headers = request_headers;
   ex.request_body = request.body();
   ex.status = reply.status;
@@ -410,7 +416,8 @@ asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const
   const auto verb = request.method();
   if (state_.config().stateful_mocks &&
       (verb == http::verb::post || verb == http::verb::put || verb == http::verb::patch)) {
-    if (auto resource = state_.resources().Observe(route.service, request.method_string(), target,
+    if (auto resource = state_.resources().Observe(route.service, request.method_string(),
+                                                   recorded_target,
                                                    reply.status, response.body())) {
       records.push_back({state_.ResourceFile(route.service), state::EncodeResourceLine(*resource)});
       metrics.CountResource("recorded");
@@ -421,11 +428,12 @@ asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const
   // Serialised once: the answer, and (with its header spliced in) the session copy.
   std::string wire = SerializeForwarded(response, false, {});
   // Un-redacted, RAM only: replays Set-Cookie/CSRF exchanges of this window verbatim.
-  state_.session_store().Add(route.service, request.method_string(), target, request.body(),
+  state_.session_store().Add(route.service, request.method_string(), recorded_target,
+                             request.body(),
                              WithHeader(wire, "X-Ghost-Mock: session-verbatim\r\n"));
   if (ec) {
     spdlog::error("capture of {} {} failed; the response is served but NOT recorded",
-                  request.method_string(), target);
+                  request.method_string(), recorded_target);
   }
   reply.owned = head || ec ? SerializeForwarded(response, head,
                                                 ec ? "X-Ghost-Capture: failed\r\n" : "")

@@ -150,10 +150,19 @@ TEST(SecretsNeverReachDisk, NoCredentialOrCookieValueInAnyDataFile) {
   auto proxy_auth = kSecretHeaders;
   proxy_auth.emplace_back("Proxy-Authorization", "Basic sekrit-token-123");
   EXPECT_EQ(proxy.Get("/api/items?with=proxy-auth", proxy_auth).status, 200);
+  // Credentials in the query string: recorded redacted, the upstream still gets them.
+  const std::string query_secret = "query-secret-321";
+  const auto with_key = proxy.Get("/api/items?page=1&api_key=" + query_secret, kSecretHeaders);
+  EXPECT_EQ(with_key.status, 200) << Describe(with_key);
 
   ASSERT_EQ(proxy.SetMode("mock").status, 200);
   const auto replay = proxy.Get("/set-cookie", kSecretHeaders);
   EXPECT_EQ(replay.status, 200) << Describe(replay);
+  // Any key replays what the real one recorded: requests are looked up redacted too.
+  const auto other_key = proxy.Get("/api/items?api_key=another-key&page=1", kSecretHeaders);
+  EXPECT_EQ(other_key.status, 200) << Describe(other_key);
+  EXPECT_EQ(other_key.Header("X-Ghost-Mock"), "session-verbatim") << Describe(other_key);
+  EXPECT_EQ(other_key.body, with_key.body);
   EXPECT_EQ(proxy.Stop(), 0) << proxy.Log();
 
   // A library restored from disk cannot replay cookie values it never stored.
@@ -163,6 +172,9 @@ TEST(SecretsNeverReachDisk, NoCredentialOrCookieValueInAnyDataFile) {
   for (const auto& cookie : from_disk.HeaderValues("Set-Cookie")) {
     EXPECT_EQ(cookie.find("upstream-cookie-"), std::string::npos) << cookie;
   }
+  const auto other_key_from_disk = proxy.Get("/api/items?api_key=third-key&page=1");
+  EXPECT_EQ(other_key_from_disk.Header("X-Ghost-Mock"), "true") << Describe(other_key_from_disk);
+  EXPECT_EQ(other_key_from_disk.body, with_key.body);
   EXPECT_EQ(proxy.Stop(), 0) << proxy.Log();
 
   const auto traffic = test_support::ReadFile(data_dir / "traffic" / "default.jsonl");
@@ -181,6 +193,8 @@ TEST(SecretsNeverReachDisk, NoCredentialOrCookieValueInAnyDataFile) {
       EXPECT_EQ(content.find(secret), std::string::npos)
           << "'" << secret << "' reached " << file.string();
     }
+    EXPECT_EQ(content.find(query_secret), std::string::npos)
+        << "the query credential reached " << file.string();
   }
 }
 

@@ -29,5 +29,36 @@ TEST(RedactionFloor, ServiceExtrasAddToTheFloorButCannotLowerIt) {
   EXPECT_FALSE(IsRedactedHeader("Accept", extra));
 }
 
+TEST(QueryCredentials, ValuesOfCredentialNamedParametersAreRedacted) {
+  std::string scratch;
+  auto redact = [&](std::string_view target) {
+    return std::string(RedactQueryCredentials(target, scratch));
+  };
+  EXPECT_EQ(redact("/v1/items?page=2&api_key=s3cr3t&token_type=bearer&access_token=abc"),
+            "/v1/items?page=2&api_key=%5BREDACTED%5D&token_type=bearer"
+            "&access_token=%5BREDACTED%5D");
+  EXPECT_EQ(redact("/x?client%5Fsecret=a+b&Password=&next=/y?token=z"),
+            "/x?client%5Fsecret=%5BREDACTED%5D&Password=%5BREDACTED%5D&next=/y?token=z")
+      << "names are decoded and case-insensitive; a value containing '?' is a value";
+  EXPECT_EQ(redact("/x?password"), "/x?password") << "a bare name has no value to hide";
+}
+
+TEST(QueryCredentials, NothingToRedactReturnsTheTargetItself) {
+  std::string scratch = "untouched";
+  for (std::string_view target : {"/plain", "/q?page=1&sort=name", "/q?", "/q?&&="}) {
+    std::string_view out = RedactQueryCredentials(target, scratch);
+    EXPECT_EQ(out.data(), target.data()) << target;
+  }
+  EXPECT_EQ(scratch, "untouched");
+}
+
+TEST(QueryCredentials, RedactedTargetsAreAFixedPoint) {
+  std::string first;
+  std::string second;
+  auto once = std::string(RedactQueryCredentials("/a?apikey=1&b=2&secret=3", first));
+  EXPECT_EQ(once, "/a?apikey=%5BREDACTED%5D&b=2&secret=%5BREDACTED%5D");
+  EXPECT_EQ(RedactQueryCredentials(once, second), once);
+}
+
 }  // namespace
 }  // namespace gostly::proxy
