@@ -154,6 +154,10 @@ json::object ServiceJson(const store::ServiceRecord& s) {
   return o;
 }
 
+// The proxy's default route (BACKEND_URL): addressable by the chaos and statechart
+// sub-resources although it has no routing rule.
+constexpr const char* kDefaultService = "default";
+
 // /v1/services/{id}/chaos: the service's config as the proxy's /ghost/chaos lists it.
 json::object ServiceChaosJson(const store::ServiceRecord& s) {
   json::object out{{"service", s.id}, {"seed", 0}, {"rules", json::array{}}};
@@ -678,13 +682,26 @@ ApiResponse ControlApi::DeleteService(ApiRequest& request) {
   return JsonResponse(200, out);
 }
 
+store::ServiceRecord ControlApi::ServiceForBehaviour(ApiRequest& request) {
+  const std::string& id = request.params["id"];
+  auto s = store_.GetService(request.tenant, id);
+  // The proxy's default route is a service too, without a rule to store: its chaos and
+  // statecharts are kept in a rule-less record and pushed through /ghost/chaos and
+  // /ghost/statecharts (see PushRoutes).
+  if (!s && s.error_code() == common::ErrorCode::kNotFound && id == kDefaultService) {
+    store::ServiceRecord def;
+    def.id = kDefaultService;
+    return def;
+  }
+  return Unwrap(std::move(s));
+}
+
 ApiResponse ControlApi::GetServiceChaos(ApiRequest& request) {
-  return JsonResponse(
-      200, ServiceChaosJson(Unwrap(store_.GetService(request.tenant, request.params["id"]))));
+  return JsonResponse(200, ServiceChaosJson(ServiceForBehaviour(request)));
 }
 
 ApiResponse ControlApi::SetServiceChaos(ApiRequest& request, bool clear) {
-  store::ServiceRecord s = Unwrap(store_.GetService(request.tenant, request.params["id"]));
+  store::ServiceRecord s = ServiceForBehaviour(request);
   s.chaos = clear ? std::string() : ChaosText(json::value(ParseObject(request)), s.id);
   auto saved = Unwrap(store_.UpsertService(request.tenant, s));
   json::object out = ServiceChaosJson(saved);
@@ -695,12 +712,11 @@ ApiResponse ControlApi::SetServiceChaos(ApiRequest& request, bool clear) {
 }
 
 ApiResponse ControlApi::GetServiceStatecharts(ApiRequest& request) {
-  return JsonResponse(
-      200, ServiceStatechartsJson(Unwrap(store_.GetService(request.tenant, request.params["id"]))));
+  return JsonResponse(200, ServiceStatechartsJson(ServiceForBehaviour(request)));
 }
 
 ApiResponse ControlApi::SetServiceStatecharts(ApiRequest& request, bool clear) {
-  store::ServiceRecord s = Unwrap(store_.GetService(request.tenant, request.params["id"]));
+  store::ServiceRecord s = ServiceForBehaviour(request);
   if (clear) {
     s.statecharts.clear();
   } else {
@@ -725,12 +741,17 @@ ApiResponse ControlApi::SetServiceStatecharts(ApiRequest& request, bool clear) {
 
 common::Status ControlApi::PushRoutes(const std::string& tenant) {
   json::array routes;
+  std::optional<store::ServiceRecord> default_service;  // rule-less: chaos and statecharts only
   store::PageRequest page;
   page.limit = 1000;
   for (;;) {
     auto services = store_.ListServices(tenant, page);
     if (!services) return services.error_value();
     for (const auto& s : services->items) {
+      if (s.host.empty() && s.path_prefix.empty()) {
+        if (s.id == kDefaultService) default_service = s;
+        continue;  // no rule: not a route entry
+      }
       json::object r{{"service", s.id}, {"repeat_policy", s.repeat_policy}};
       if (!s.host.empty()) r["host"] = s.host;
       if (!s.path_prefix.empty()) r["path_prefix"] = s.path_prefix;
@@ -756,7 +777,15 @@ common::Status ControlApi::PushRoutes(const std::string& tenant) {
     if (services->next_cursor.empty()) break;
     page.cursor = services->next_cursor;
   }
-  return link_.PushRoutes(json::object{{"routes", std::move(routes)}});
+  if (auto pushed = link_.PushRoutes(json::object{{"routes", std::move(routes)}}); !pushed) {
+    return pushed;
+  }
+  if (!default_service) return common::OkStatus();
+  // The default route's settings, cleared ones included, so the proxy enforces what is stored.
+  json::object chaos = ServiceChaosJson(*default_service);
+  if (auto pushed = link_.PutChaos(chaos); !pushed) return pushed;
+  json::object charts = ServiceStatechartsJson(*default_service);
+  return link_.PutStatecharts(charts);
 }
 
 // ---- mocks -------------------------------------------------------------------------------

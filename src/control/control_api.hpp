@@ -64,6 +64,9 @@ class ControlApi {
   ApiResponse DeleteService(ApiRequest& request);
   // /v1/services/{id}/chaos and …/statecharts: GET; PUT replaces (`clear` false) and DELETE
   // clears (`clear` true); every change is stored, audited and pushed to the proxy.
+  // The service a chaos or statechart sub-resource addresses: the stored one, or for
+  // "default" (the proxy's default route) a rule-less record not stored yet. 404 otherwise.
+  store::ServiceRecord ServiceForBehaviour(ApiRequest& request);
   ApiResponse GetServiceChaos(ApiRequest& request);
   ApiResponse SetServiceChaos(ApiRequest& request, bool clear);
   ApiResponse GetServiceStatecharts(ApiRequest& request);

@@ -60,6 +60,18 @@ common::Status ProxyLink::PushRoutes(const json::value& routes) const {
   return common::OkStatus();
 }
 
+common::Status ProxyLink::PutChaos(const json::value& config) const {
+  auto v = Call("PUT", "/ghost/chaos", json::serialize(config));
+  if (!v) return v.error_value();
+  return common::OkStatus();
+}
+
+common::Status ProxyLink::PutStatecharts(const json::value& charts) const {
+  auto v = Call("PUT", "/ghost/statecharts", json::serialize(charts));
+  if (!v) return v.error_value();
+  return common::OkStatus();
+}
+
 common::Status ProxyLink::AddMocks(const json::array& records) const {
   auto v = Call("POST", "/ghost/mocks", json::serialize(records));
   if (!v) return v.error_value();

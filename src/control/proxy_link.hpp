@@ -33,6 +33,10 @@ class ProxyLink {
   // Appends tombstones for the given requests (DELETE /ghost/mocks).
   common::Status DeleteMocks(const boost::json::array& requests) const;
   common::Status Reload() const;
+  // PUT /ghost/chaos and PUT /ghost/statecharts: one service's chaos rules
+  // ({"service", "seed", "rules"}) or statechart overrides ({"service", "statecharts"}).
+  common::Status PutChaos(const boost::json::value& config) const;
+  common::Status PutStatecharts(const boost::json::value& charts) const;
   // GET /ghost/unmatched?limit=…: items {service, method, uri, count}.
   common::Result<boost::json::array> Unmatched(int limit) const;
 

@@ -582,6 +582,54 @@ TEST_P(ControlPlane, ServiceChaosAndStatechartsAreStoredEnforcedAndKeptAcrossRes
   EXPECT_TRUE(ParseJson(up.Control("GET", "/v1/services/pay").body).at("statecharts").is_null());
 }
 
+// The proxy's default route (no routing rule to store) is addressable too: its chaos and
+// statechart overrides are stored and pushed through the proxy's /ghost endpoints.
+TEST_P(ControlPlane, TheDefaultServiceTakesChaosAndStatechartsThroughTheApi) {
+  EnvList env = StoreEnv();
+  env.push_back({"INITIAL_MODE", "mock"});
+  fs::create_directories(data_dir() / "mocks");
+  WriteFile(
+      data_dir() / "mocks" / "default.jsonl",
+      R"({"timestamp":"2024-01-01T00:00:00.000Z","service":"default","method":"GET","uri":"/v1/ping","request_headers":{},"request_body":"","status":200,"response_headers":{"Content-Type":"application/json"},"response_body":{"pong":true},"latency_ms":1})"
+      "\n");
+  ProxyProcess up(work_.path(), {.data_dir = data_dir(), .env = env, .up = true});
+  ASSERT_PROXY_STARTS(up);
+  const json::value none = ParseJson(up.Control("GET", "/v1/services/default/chaos").body);
+  EXPECT_TRUE(none.at("rules").as_array().empty()) << none;
+  ASSERT_EQ(up.Get("/v1/ping").status, 200);
+
+  const auto set = up.Control("PUT", "/v1/services/default/chaos",
+                              R"({"rules":[{"match":"GET /v1/*","errors":{"rate":1.0,)"
+                              R"("statuses":[{"status":502}]}}]})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_TRUE(ParseJson(set.body).at("pushed_to_proxy").as_bool()) << set.body;
+  const auto charts = up.Control(
+      "PUT", "/v1/services/default/statecharts",
+      R"({"statecharts":[{"name":"ticket","initial":"open","transitions":{"open":{"close":"closed"}}}]})");
+  ASSERT_EQ(charts.status, 200) << charts.body;
+  auto expect_in_force = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    const auto r = up.Get("/v1/ping");
+    EXPECT_EQ(r.status, 502) << Describe(r);
+    EXPECT_EQ(r.Header("X-Ghost-Chaos"), "true");
+    const std::string listed = up.Get("/ghost/statecharts?service=default").body;
+    EXPECT_NE(listed.find(R"("name":"ticket")"), std::string::npos) << listed;
+  };
+  expect_in_force("after PUT");
+
+  EXPECT_EQ(up.Stop(), 0) << up.Log();
+  ASSERT_PROXY_STARTS(up);
+  expect_in_force("after a restart: pushed from the store");
+
+  ASSERT_EQ(up.Control("DELETE", "/v1/services/default/chaos").status, 200);
+  const auto normal = up.Get("/v1/ping");
+  EXPECT_EQ(normal.status, 200) << Describe(normal);
+  EXPECT_FALSE(normal.HasHeader("X-Ghost-Chaos"));
+  // A service with a routing rule is still required for everything else.
+  EXPECT_EQ(up.Control("PUT", "/v1/services/default", R"({"upstream":"http://127.0.0.1:1"})").status,
+            422);
+}
+
 TEST_P(ControlPlane, BadInputAuthAndIdempotency) {
   EnvList env = StoreEnv();
   env.push_back({"INITIAL_MODE", "mock"});
