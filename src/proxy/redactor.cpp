@@ -6,7 +6,7 @@
 #include <cstring>
 #include <functional>
 
-#include "scrub/sensitive_names.hpp"
+#include "scrub/scrubber.hpp"
 
 namespace gostly::proxy {
 
@@ -103,60 +103,26 @@ void RedactHeaders(common::HeaderList& headers, const std::vector<std::string>& 
   }
 }
 
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// A parameter name as the application sees it ('+' and %XX decoded), into `out`.
-void DecodeName(std::string_view name, std::string& out) {
-  out.clear();
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (name[i] == '+') {
-      out += ' ';
-    } else if (name[i] == '%' && i + 2 < name.size() && HexValue(name[i + 1]) >= 0 &&
-               HexValue(name[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(name[i + 1]) * 16 + HexValue(name[i + 2]));
-      i += 2;
-    } else {
-      out += name[i];
-    }
-  }
-}
-
-}  // namespace
-
 std::string_view RedactQueryCredentials(std::string_view target, std::string& scratch) {
   const std::size_t query = target.find('?');
   if (query == std::string_view::npos) return target;
-  thread_local std::string name;
-  bool changed = false;
-  std::size_t copied = 0;  // target[0, copied) is already in scratch (when changed)
+  std::size_t copied = 0;  // target[0, copied) is in scratch; 0 until a value is redacted
   std::size_t start = query + 1;
   while (start <= target.size()) {
     std::size_t end = target.find('&', start);
     if (end == std::string_view::npos) end = target.size();
     const std::string_view param = target.substr(start, end - start);
     const std::size_t eq = param.find('=');
-    if (eq != std::string_view::npos && param.substr(eq + 1) != kRedactedInUri) {
-      DecodeName(param.substr(0, eq), name);
-      if (scrub::IsSensitiveKeyName(name)) {
-        if (!changed) {
-          scratch.clear();
-          changed = true;
-        }
-        const std::size_t value_begin = start + eq + 1;
-        scratch.append(target.substr(copied, value_begin - copied)).append(kRedactedInUri);
-        copied = end;
-      }
+    if (eq != std::string_view::npos &&
+        scrub::IsCredentialQueryParameter(param.substr(0, eq), param.substr(eq + 1))) {
+      if (copied == 0) scratch.clear();
+      const std::size_t value_begin = start + eq + 1;
+      scratch.append(target.substr(copied, value_begin - copied)).append(scrub::kRedactedInUri);
+      copied = end;
     }
     start = end + 1;
   }
-  if (!changed) return target;
+  if (copied == 0) return target;
   scratch.append(target.substr(copied));
   return scratch;
 }

@@ -22,15 +22,13 @@ bool IsRedactedHeader(std::string_view name, const std::vector<std::string>& ext
 // Replaces the value of every redacted header in place.
 void RedactHeaders(common::HeaderList& headers, const std::vector<std::string>& extra);
 
-// The URI form of the redaction marker, as the body scrubber writes it inside URIs.
-inline constexpr std::string_view kRedactedInUri = "%5BREDACTED%5D";
-
-// `target` with the value of every credential-named query parameter (`api_key`,
-// `access_token`, `password`, … — scrub::IsSensitiveKeyName on the decoded name) replaced
-// by kRedactedInUri. LEARN writes this form, and MOCK looks requests up by it, so
-// `?api_key=anything` replays what `?api_key=the-real-one` recorded while the key itself
-// never reaches disk. Returns `target` unchanged when nothing is redacted; otherwise the
-// result lives in `scratch`.
+// `target` with the value of every credential query parameter (`api_key`, `access_token`,
+// `password`, …: scrub::IsCredentialQueryParameter, the rule the scrubber applies to URIs)
+// replaced by scrub::kRedactedInUri. LEARN writes this form, and MOCK looks requests up by
+// it, so `?api_key=anything` replays what `?api_key=the-real-one` recorded while the key
+// itself never reaches disk, and seeded or edited entries (scrubbed by the same rule) match
+// too. Returns `target` unchanged when nothing is redacted; otherwise the result lives in
+// `scratch`.
 std::string_view RedactQueryCredentials(std::string_view target, std::string& scratch);
 
 }  // namespace gostly::proxy

@@ -19,7 +19,6 @@ namespace {
 // recursion stays bounded. A caller-built value nested deeper is redacted wholesale.
 constexpr int kMaxWalkDepth = 1024;
 constexpr int kMaxNestedParseDepth = 512;
-constexpr std::string_view kRedactedEncoded = "%5BREDACTED%5D";
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -103,7 +102,7 @@ std::string PercentEncode(std::string_view s, bool in_query) {
 }
 
 bool IsRedactedMarker(std::string_view s) {
-  return s == kRedacted || Lower(s) == Lower(kRedactedEncoded);
+  return s == kRedacted || Lower(s) == Lower(kRedactedInUri);
 }
 
 // "Bearer abc" -> "Bearer [REDACTED]" for the schemes of Authorization-style headers; any
@@ -546,6 +545,11 @@ bool Scrubber::ScrubComponent(std::string_view component, bool in_query, std::st
   return true;
 }
 
+bool IsCredentialQueryParameter(std::string_view raw_name, std::string_view raw_value) {
+  return !raw_value.empty() && !IsRedactedMarker(raw_value) &&
+         IsSensitiveHeaderName(PercentDecode(raw_name));
+}
+
 bool Scrubber::ScrubQuery(std::string_view query, std::string& out, ScrubStats* stats) const {
   bool changed = false;
   std::string result;
@@ -566,10 +570,8 @@ bool Scrubber::ScrubQuery(std::string_view query, std::string& out, ScrubStats* 
     if (eq != std::string_view::npos) {
       result.push_back('=');
       auto raw_value = param.substr(eq + 1);
-      std::string decoded_value = PercentDecode(raw_value);
-      if (IsSensitiveHeaderName(PercentDecode(name)) && !decoded_value.empty() &&
-          !IsRedactedMarker(raw_value)) {
-        result += kRedactedEncoded;
+      if (IsCredentialQueryParameter(name, raw_value)) {
+        result += kRedactedInUri;
         if (stats != nullptr) stats->Add(Category::kCredential);
         changed = true;
       } else if (ScrubComponent(raw_value, true, scrubbed, stats)) {
@@ -616,7 +618,7 @@ std::string Scrubber::ScrubUri(std::string_view uri, ScrubStats* stats) const {
         auto password = userinfo.substr(colon + 1);
         out.push_back(':');
         if (!password.empty() && !IsRedactedMarker(password)) {
-          out += kRedactedEncoded;
+          out += kRedactedInUri;
           if (stats != nullptr) stats->Add(Category::kCredential);
           changed = true;
         } else {

@@ -55,6 +55,14 @@
 namespace gostly::scrub {
 
 inline constexpr std::string_view kRedacted = "[REDACTED]";
+// The marker as written inside URIs.
+inline constexpr std::string_view kRedactedInUri = "%5BREDACTED%5D";
+
+// A query parameter whose value is a credential, as written in the URI (percent-encoded):
+// its decoded name is credential-like (IsSensitiveHeaderName: tokens, keys, passwords,
+// sessions, signatures, …) and its value is neither empty nor already the marker. ScrubUri
+// replaces such values with kRedactedInUri; the proxy applies the same rule at capture.
+bool IsCredentialQueryParameter(std::string_view raw_name, std::string_view raw_value);
 
 enum class Replacement { kRedact, kPseudonym };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "scrub/scrubber.hpp"
+
 namespace gostly::proxy {
 namespace {
 
@@ -34,12 +36,14 @@ TEST(QueryCredentials, ValuesOfCredentialNamedParametersAreRedacted) {
   auto redact = [&](std::string_view target) {
     return std::string(RedactQueryCredentials(target, scratch));
   };
+  // The scrubber's rule for URIs: any name with token, key, secret, session, … in it.
   EXPECT_EQ(redact("/v1/items?page=2&api_key=s3cr3t&token_type=bearer&access_token=abc"),
-            "/v1/items?page=2&api_key=%5BREDACTED%5D&token_type=bearer"
+            "/v1/items?page=2&api_key=%5BREDACTED%5D&token_type=%5BREDACTED%5D"
             "&access_token=%5BREDACTED%5D");
   EXPECT_EQ(redact("/x?client%5Fsecret=a+b&Password=&next=/y?token=z"),
-            "/x?client%5Fsecret=%5BREDACTED%5D&Password=%5BREDACTED%5D&next=/y?token=z")
-      << "names are decoded and case-insensitive; a value containing '?' is a value";
+            "/x?client%5Fsecret=%5BREDACTED%5D&Password=&next=/y?token=z")
+      << "names are decoded; an empty value hides nothing; a value containing '?' is a value";
+  EXPECT_EQ(redact("/x?PASSWORD=hunter2"), "/x?PASSWORD=%5BREDACTED%5D") << "case-insensitive";
   EXPECT_EQ(redact("/x?password"), "/x?password") << "a bare name has no value to hide";
 }
 
@@ -58,6 +62,21 @@ TEST(QueryCredentials, RedactedTargetsAreAFixedPoint) {
   auto once = std::string(RedactQueryCredentials("/a?apikey=1&b=2&secret=3", first));
   EXPECT_EQ(once, "/a?apikey=%5BREDACTED%5D&b=2&secret=%5BREDACTED%5D");
   EXPECT_EQ(RedactQueryCredentials(once, second), once);
+}
+
+// Capture and the scrubber apply one rule, so what LEARN wrote, what a transition stores and
+// what seeding or an API edit pushes to the library all key a request the same way.
+TEST(QueryCredentials, AgreeWithTheScrubbersUriRule) {
+  auto scrubber = scrub::Scrubber::Create(scrub::ScrubPolicy{});
+  ASSERT_TRUE(scrubber.ok());
+  for (std::string_view target :
+       {"/v1/items?page=2&api_key=s3cr3t&token_type=bearer", "/x?sessionid=abc&x-signature=f00",
+        "/x?Password=&client%5Fsecret=a&q=shoes", "/plain?sort=name"}) {
+    std::string scratch;
+    const std::string captured(RedactQueryCredentials(target, scratch));
+    EXPECT_EQ(scrubber->ScrubUri(target), captured) << target;
+    EXPECT_EQ(scrubber->ScrubUri(captured), captured) << "a fixed point: " << target;
+  }
 }
 
 }  // namespace
