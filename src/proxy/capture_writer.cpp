@@ -155,31 +155,40 @@ bool CaptureWriter::WriteAll(const std::filesystem::path& file,
 std::vector<bool> CaptureWriter::WriteJobs(const std::vector<Job>& jobs) {
   // The lines per file, in arrival order within each file.
   std::vector<std::pair<const std::filesystem::path*, std::vector<std::string_view>>> per_file;
-  std::vector<std::vector<std::size_t>> job_files(jobs.size());
-  auto add = [&](std::size_t job, const std::filesystem::path& file, std::string_view line) {
-    std::size_t idx = per_file.size();
+  auto add = [&](const std::filesystem::path& file, std::string_view line) {
     // Compare the native strings: path::operator== compares element by element.
-    for (std::size_t k = 0; k < per_file.size(); ++k) {
-      if (per_file[k].first->native() == file.native()) idx = k;
+    auto it = std::find_if(per_file.begin(), per_file.end(),
+                           [&](const auto& f) { return f.first->native() == file.native(); });
+    if (it == per_file.end()) {
+      it = per_file.emplace(per_file.end(), &file, std::vector<std::string_view>());
     }
-    if (idx == per_file.size()) per_file.emplace_back(&file, std::vector<std::string_view>());
-    per_file[idx].second.push_back(line);
-    job_files[job].push_back(idx);
+    it->second.push_back(line);
+  };
+  for (const auto& job : jobs) {
+    for (const auto& rec : job.records) {
+      add(rec.file, rec.line);
+      if (!rec.also_file.empty()) add(rec.also_file, rec.line);
+    }
+  }
+  std::vector<const std::string*> failed;  // native names of the files not written
+  for (const auto& [file, lines] : per_file) {
+    if (WriteAll(*file, lines)) continue;
+    failed.push_back(&file->native());
+    if (io_errors_) io_errors_->Inc();
+  }
+  // A job succeeded when none of its files failed.
+  std::vector<bool> ok(jobs.size(), true);
+  if (failed.empty()) return ok;
+  auto is_failed = [&](const std::filesystem::path& file) {
+    return std::any_of(failed.begin(), failed.end(),
+                       [&](const std::string* f) { return *f == file.native(); });
   };
   for (std::size_t j = 0; j < jobs.size(); ++j) {
     for (const auto& rec : jobs[j].records) {
-      add(j, rec.file, rec.line);
-      if (!rec.also_file.empty()) add(j, rec.also_file, rec.line);
+      if (is_failed(rec.file) || (!rec.also_file.empty() && is_failed(rec.also_file))) {
+        ok[j] = false;
+      }
     }
-  }
-  std::vector<bool> file_ok(per_file.size(), true);
-  for (std::size_t k = 0; k < per_file.size(); ++k) {
-    file_ok[k] = WriteAll(*per_file[k].first, per_file[k].second);
-    if (!file_ok[k] && io_errors_) io_errors_->Inc();
-  }
-  std::vector<bool> ok(jobs.size(), true);
-  for (std::size_t j = 0; j < jobs.size(); ++j) {
-    for (auto idx : job_files[j]) ok[j] = ok[j] && file_ok[idx];
   }
   return ok;
 }
