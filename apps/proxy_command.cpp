@@ -142,7 +142,11 @@ std::optional<proxy::ProxyConfig> BuildProxyConfig(const ProxyOptions& o) {
     config.smart_swap = Truthy(o.smart_swap);
     config.stateful_mocks = Truthy(o.stateful_mocks);
     config.random_seed = o.random_seed;
-    config.mock_latency = o.mock_latency;
+    // The option's check admits these three spellings only.
+    using MockLatency = proxy::ProxyConfig::MockLatency;
+    config.mock_latency = o.mock_latency == "recorded"       ? MockLatency::kRecorded
+                          : o.mock_latency == "distribution" ? MockLatency::kDistribution
+                                                             : MockLatency::kOff;
     config.mock_latency_cap_ms = o.mock_latency_cap_ms;
     config.inference_queue_capacity = o.inference_queue_capacity;
   } catch (const std::exception& e) {

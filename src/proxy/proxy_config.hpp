@@ -36,9 +36,11 @@ struct ProxyConfig {
   bool accept_invalid_certs = false;
   bool smart_swap = true;
   bool stateful_mocks = true;        // resource store + statecharts (DESIGN §12)
-  // Learned latency in MOCK: "off", "recorded" (each exact hit waits what LEARN measured for
-  // it) or "distribution" (a log-normal fitted per service, method and URI template).
-  std::string mock_latency = "off";
+  // Learned latency in MOCK (MOCK_LATENCY=off|recorded|distribution): none, each exact hit
+  // waits what LEARN measured for it, or a draw from a log-normal fitted per service, method
+  // and URI template.
+  enum class MockLatency { kOff, kRecorded, kDistribution };
+  MockLatency mock_latency = MockLatency::kOff;
   double mock_latency_cap_ms = 10000;
   std::uint64_t random_seed = 0;     // fresh resource ids (and later chaos)
   std::filesystem::path resource_dir;  // default data_dir/resources

@@ -168,7 +168,7 @@ library::LoadReport ProxyState::ReloadLibrary() {
   }
   library::Snapshot::Options options;
   options.smart_swap = config_.smart_swap;
-  options.fit_latency = config_.mock_latency == "distribution";
+  options.fit_latency = config_.mock_latency == ProxyConfig::MockLatency::kDistribution;
   options.policy = [routes](std::string_view service) {
     const Route* r = routes->FindService(service);
     return r ? r->repeat_policy : library::RepeatPolicy::kSequence;

@@ -275,9 +275,9 @@ std::chrono::milliseconds RequestHandler::LearnedDelay(const ProxyView& view,
                                                       std::string_view target,
                                                       double recorded_ms) {
   const auto& config = state_.config();
-  if (config.mock_latency == "off") return std::chrono::milliseconds(0);
+  if (config.mock_latency == ProxyConfig::MockLatency::kOff) return std::chrono::milliseconds(0);
   double ms = 0;
-  if (config.mock_latency == "recorded") {
+  if (config.mock_latency == ProxyConfig::MockLatency::kRecorded) {
     ms = recorded_ms;
   } else if (auto fit = view.snapshot->FindLatencyFit(service, method, target)) {
     ms = state_.SampleLatency(fit->mu, fit->sigma);
@@ -360,17 +360,17 @@ asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const
                          "The capture writer is behind; the request was not forwarded.",
                          "Retry-After: 1\r\n");
   }
-  // What is logged and recorded: the target with credential query values redacted (the
-  // upstream still gets the real one).
+  // What is logged and recorded is the target with credential query values redacted; the
+  // upstream gets the real one.
   std::string redacted_target;
-  const std::string_view recorded_target = RedactQueryCredentials(target, redacted_target);
   HttpResponse response;
   const auto started = std::chrono::system_clock::now();
   ForwardResult result =
       co_await state_.forwarder().Forward(request, *route.upstream, target, response);
   if (result.error != ForwardError::kNone) {
     if (capture) state_.capture().Release();
-    spdlog::warn("{} {}: {}", request.method_string(), recorded_target, result.message);
+    spdlog::warn("{} {}: {}", request.method_string(),
+                 RedactQueryCredentials(target, redacted_target), result.message);
     json::object o;
     o["error"] = result.error == ForwardError::kTimeout ? "upstream_timeout"
                  : result.error == ForwardError::kBadResponse ? "upstream_bad_response"
@@ -388,6 +388,7 @@ asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const
   }
 
   // Encoded straight from the parsed messages: redaction happens here, before any I/O.
+  const std::string_view recorded_target = RedactQueryCredentials(target, redacted_target);
   thread_local std::vector<library::HeaderView> request_headers;
   thread_local std::vector<library::HeaderView> response_headers;
   RedactedHeaderViews(request, route.redact_headers, request_headers);
