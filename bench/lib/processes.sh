@@ -4,6 +4,7 @@
 #   source "$REPO_ROOT/bench/lib/processes.sh"
 #   bench_start NAME     # creates $TMP (gostly-NAME.XXXXXX) and installs the exit trap
 #   some_cmd & PIDS+=($!)
+#   results_prepare FILE # before appending a --record section: sets MODEL and GOSTLY_REV
 #
 # KEEP_TMP=1 keeps the temp dir for inspection.
 
@@ -69,4 +70,16 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
 s.close()
 PY
+}
+
+# results_prepare RESULTS_MD: sets MODEL (CPU model) and GOSTLY_REV (short HEAD of
+# $REPO_ROOT) for a --record section, and starts RESULTS_MD with its title if it is new.
+results_prepare() {
+  local file="$1"
+  MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  GOSTLY_REV="$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  if [[ ! -f "$file" ]]; then
+    # shellcheck disable=SC2016  # literal backquotes for markdown
+    printf '# Gostly benchmark results\n\nAppended by the `bench/*/run.sh --record` scripts; newest last.\n' > "$file"
+  fi
 }

@@ -352,12 +352,7 @@ echo "Runs:"
 while IFS= read -r line; do echo "  $line"; done <<<"$DETAILS"
 
 if [[ "$RECORD" == 1 ]]; then
-  MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-  GOSTLY_REV="$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  if [[ ! -f "$RESULTS_MD" ]]; then
-    # shellcheck disable=SC2016  # literal backquotes for markdown
-    printf '# Gostly benchmark results\n\nAppended by the `bench/*/run.sh --record` scripts; newest last.\n' > "$RESULTS_MD"
-  fi
+  results_prepare "$RESULTS_MD"
   {
     echo
     echo "## $(date -u "+%F %H:%M UTC") — OpenAPI seeding vs Prism (\`bench/seed/run.sh\`)"

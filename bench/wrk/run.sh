@@ -424,12 +424,7 @@ for note in "${SHUTDOWN_NOTES[@]+"${SHUTDOWN_NOTES[@]}"}"; do echo "NOTE: $note"
 if [[ "$NOISY" == 1 ]]; then echo "WARNING: $NOISE_NOTE"; fi
 
 if [[ "$RECORD" == 1 ]]; then
-  MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-  GOSTLY_REV="$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  if [[ ! -f "$RESULTS_MD" ]]; then
-    # shellcheck disable=SC2016  # literal backquotes for markdown
-    printf '# Gostly benchmark results\n\nAppended by `bench/wrk/run.sh --record`; newest last.\n' > "$RESULTS_MD"
-  fi
+  results_prepare "$RESULTS_MD"
   {
     echo
     echo "## $(date -u "+%F %H:%M UTC") — wrk macro benchmarks"
