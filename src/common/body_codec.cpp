@@ -296,20 +296,6 @@ BodyEncoding ClassifyBodyByDom(std::string_view body) {
 
 namespace {
 
-// True when one of the eight bytes is below 0x20, a '"', a '\\' or above 0x7f: the bytes
-// a JSON string cannot copy as they are (or, above 0x7f, not without a UTF-8 check). Each
-// test is the exact "has a byte below n" / "has a zero byte" word trick.
-bool HasSpecialByte(std::uint64_t w) {
-  constexpr std::uint64_t k01 = 0x0101010101010101ULL;
-  constexpr std::uint64_t k80 = 0x8080808080808080ULL;
-  const std::uint64_t quote = w ^ (k01 * '"');
-  const std::uint64_t backslash = w ^ (k01 * '\\');
-  const std::uint64_t below_space = (w - k01 * 0x20) & ~w;
-  const std::uint64_t has_quote = (quote - k01) & ~quote;
-  const std::uint64_t has_backslash = (backslash - k01) & ~backslash;
-  return ((below_space | has_quote | has_backslash | w) & k80) != 0;
-}
-
 // Plain printable ASCII without '"' or '\\': the common case for header names and values,
 // timestamps and URIs, which then need no escaping and no UTF-8 check.
 bool IsPlainAscii(std::string_view s) {
@@ -317,7 +303,7 @@ bool IsPlainAscii(std::string_view s) {
   for (; i + 8 <= s.size(); i += 8) {
     std::uint64_t word;
     std::memcpy(&word, s.data() + i, sizeof word);
-    if (HasSpecialByte(word)) return false;
+    if (HasEscapedByte(word) || (word & 0x8080808080808080ULL) != 0) return false;
   }
   for (; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
