@@ -292,13 +292,13 @@ bool GlobMatch(std::string_view glob, std::string_view path) {
   return g == glob.size();
 }
 
-common::Result<ChaosConfig> ChaosConfigFromJson(const json::value& value) {
+common::Result<ChaosConfig> ChaosConfigFromJson(const json::value& value, std::string_view root) {
   const auto* o = value.if_object();
-  if (o == nullptr) return Invalid("a chaos configuration is a JSON object");
+  if (o == nullptr) return Invalid(AboutDocument(root, "a chaos configuration is a JSON object"));
   ChaosConfig config;
   if (const auto* service = o->if_contains("service")) {
     if (!service->is_string() || service->get_string().empty()) {
-      return Invalid("'service' must be a non-empty string");
+      return Invalid(FieldName(root, "service") + " must be a non-empty string");
     }
     config.service = std::string(service->get_string());
   }
@@ -308,13 +308,16 @@ common::Result<ChaosConfig> ChaosConfigFromJson(const json::value& value) {
     } else if (seed->is_int64() && seed->get_int64() >= 0) {
       config.seed = static_cast<std::uint64_t>(seed->get_int64());
     } else {
-      return Invalid("'seed' must be an integer >= 0");
+      return Invalid(FieldName(root, "seed") + " must be an integer >= 0");
     }
   }
   const auto* rules = o->if_contains("rules");
-  if (rules == nullptr || !rules->is_array()) return Invalid("'rules' must be an array");
+  if (rules == nullptr || !rules->is_array()) {
+    return Invalid(FieldName(root, "rules") + " must be an array");
+  }
   for (std::size_t i = 0; i < rules->get_array().size(); ++i) {
-    auto rule = ParseRule(rules->get_array()[i], "rules[" + std::to_string(i) + "]");
+    auto rule =
+        ParseRule(rules->get_array()[i], FieldPath(root, "rules[" + std::to_string(i) + "]"));
     if (!rule) return rule.error_value();
     config.rules.push_back(std::move(rule).value());
   }
@@ -325,8 +328,8 @@ common::Result<ChaosConfig> ServiceChaosFromJson(const json::value& value,
                                                  std::string_view service,
                                                  std::string_view where) {
   if (!value.is_object()) return Invalid(std::string(where) + " must be a JSON object");
-  auto config = ChaosConfigFromJson(value);
-  if (!config) return Invalid(QualifyField(where, config.error()));
+  auto config = ChaosConfigFromJson(value, where);
+  if (!config) return config.error_value();
   if (value.get_object().contains("service") && config->service != service) {
     return Invalid(std::string(where) + ".service must be absent or '" + std::string(service) +
                    "' (the service it belongs to)");

@@ -65,7 +65,9 @@ struct ChaosConfig {
 // "faults"?: {"reset", "empty", "malformed", "dribble"}, "markov"?: {"healthy_s",
 // "degraded_s", "degraded_error_rate", "latency_multiplier"?}, "max_latency_ms"?}]}.
 // Errors name the field.
-common::Result<ChaosConfig> ChaosConfigFromJson(const boost::json::value& value);
+// `root`: the key the caller holds the document under; errors then name fields from there.
+common::Result<ChaosConfig> ChaosConfigFromJson(const boost::json::value& value,
+                                                std::string_view root = {});
 boost::json::object ChaosConfigToJson(const ChaosConfig& config);
 
 // One service's chaos as the route table and the control API carry it: ChaosConfigFromJson's

@@ -109,14 +109,17 @@ const std::vector<Statechart>& BundledStatecharts() {
   return charts;
 }
 
-common::Result<Statechart> StatechartFromJson(const json::value& value) {
+common::Result<Statechart> StatechartFromJson(const json::value& value, std::string_view root) {
   const auto* o = value.if_object();
-  if (o == nullptr) return MakeError("a statechart is a JSON object", ErrorCode::kInvalidArgument);
+  if (o == nullptr) {
+    return MakeError(AboutDocument(root, "a statechart is a JSON object"),
+                     ErrorCode::kInvalidArgument);
+  }
   auto text = [&](std::string_view key, bool required) -> common::Result<std::string> {
     const auto* v = o->if_contains(key);
     if (v == nullptr && !required) return std::string();
     if (v == nullptr || !v->is_string() || v->get_string().empty()) {
-      return MakeError("'" + std::string(key) + "' must be a non-empty string",
+      return MakeError(FieldName(root, key) + " must be a non-empty string",
                        ErrorCode::kInvalidArgument);
     }
     return std::string(v->get_string());
@@ -133,25 +136,29 @@ common::Result<Statechart> StatechartFromJson(const json::value& value) {
   if (!field->empty()) chart.field = *field;
   const auto* edges = o->if_contains("transitions");
   if (edges == nullptr || !edges->is_object() || edges->get_object().empty()) {
-    return MakeError("'transitions' must be an object {\"state\": {\"action\": \"next\"}}",
+    return MakeError(FieldName(root, "transitions") +
+                         " must be an object {\"state\": {\"action\": \"next\"}}",
                      ErrorCode::kInvalidArgument);
   }
   for (const auto& [from, actions] : edges->get_object()) {
     if (!actions.is_object()) {
-      return MakeError("transitions['" + std::string(from) + "'] must be an object",
+      return MakeError(FieldPath(root, "transitions['" + std::string(from) + "']") +
+                           " must be an object",
                        ErrorCode::kInvalidArgument);
     }
     for (const auto& [verb, next] : actions.get_object()) {
       if (!next.is_string() || next.get_string().empty() || verb.empty()) {
-        return MakeError("transitions['" + std::string(from) + "']['" + std::string(verb) +
-                             "'] must name the next state",
+        return MakeError(FieldPath(root, "transitions['" + std::string(from) + "']['" +
+                                             std::string(verb) + "']") +
+                             " must name the next state",
                          ErrorCode::kInvalidArgument);
       }
       chart.transitions[std::string(from)][std::string(verb)] = std::string(next.get_string());
     }
   }
   if (!chart.transitions.contains(chart.initial)) {
-    return MakeError("the initial state '" + chart.initial + "' has no transitions",
+    return MakeError(AboutDocument(root, "the initial state '" + chart.initial +
+                                             "' has no transitions"),
                      ErrorCode::kInvalidArgument);
   }
   return chart;
@@ -168,8 +175,8 @@ common::Result<std::vector<Statechart>> StatechartListFromJson(const json::value
   std::set<std::string> names;
   for (std::size_t i = 0; i < list->size(); ++i) {
     const std::string at = std::string(where) + "[" + std::to_string(i) + "]";
-    auto chart = StatechartFromJson((*list)[i]);
-    if (!chart) return MakeError(QualifyField(at, chart.error()), ErrorCode::kInvalidArgument);
+    auto chart = StatechartFromJson((*list)[i], at);
+    if (!chart) return chart.error_value();
     // Overrides are kept by name: a second machine of one name would silently replace the
     // first, so say so instead.
     if (!names.insert(chart->name).second) {

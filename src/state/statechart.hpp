@@ -39,7 +39,9 @@ const std::vector<Statechart>& BundledStatecharts();
 
 // A machine from its JSON form: {"name", "initial", "field"?, "transitions":
 // {"state": {"action": "next"}}}. Errors name the offending field.
-common::Result<Statechart> StatechartFromJson(const boost::json::value& value);
+// `root`: the key the caller holds the document under; errors then name fields from there.
+common::Result<Statechart> StatechartFromJson(const boost::json::value& value,
+                                              std::string_view root = {});
 
 // One service's overrides as the route table and the control API carry them: an array of
 // machines in StatechartFromJson's form, each name once (an empty array: none). Errors name
