@@ -2,6 +2,7 @@
 
 #include "library/wire.hpp"
 #include "proxy/stream_parse.hpp"
+#include "proxy/timed_socket.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
@@ -11,8 +12,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -32,14 +31,17 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
-namespace {
-
+// A connection to an upstream, with what each request on it reuses.
 struct UpstreamConn {
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  std::optional<TimedSocket> plain;
+  std::optional<beast::ssl_stream<TimedSocket>> tls;
   beast::flat_buffer buffer;
-  beast::tcp_stream& lowest() { return plain ? *plain : beast::get_lowest_layer(*tls); }
+  std::string wire;  // the request being sent; its capacity is kept for the next one
+  std::optional<http::response_parser<http::string_body>> parser;
+  TimedSocket& lowest() { return plain ? *plain : tls->next_layer(); }
 };
+
+namespace {
 
 // Idle connections per upstream, owned by one I/O thread.
 thread_local std::unordered_map<std::string, std::vector<std::unique_ptr<UpstreamConn>>> t_pool;
@@ -78,20 +80,19 @@ Forwarder::Forwarder(Options options)
   }
 }
 
-asio::awaitable<ForwardResult> Forwarder::Forward(const HttpRequest& request,
-                                                  const UpstreamUrl& upstream,
-                                                  std::string_view target,
-                                                  HttpResponse& response) {
-  auto started = std::chrono::steady_clock::now();
-  auto elapsed_ms = [&] {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-        .count();
-  };
-  auto executor = co_await asio::this_coro::executor;
+namespace {
 
-  // Serialised by hand into one buffer: one write, none of the serializer's buffer views.
-  std::string wire;
+double MillisSince(std::chrono::steady_clock::time_point started) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+      .count();
+}
+
+// The request as the upstream gets it, serialised by hand into one buffer: one write, none
+// of the serializer's buffer views.
+void SerializeRequest(const HttpRequest& request, const UpstreamUrl& upstream,
+                      std::string_view target, std::string& wire) {
   const std::string& body = request.body();
+  wire.clear();
   wire.reserve(512 + body.size());
   wire.append(request.method_string()).append(" ");
   wire.append(upstream.base_path).append(target).append(" HTTP/1.1\r\n");
@@ -108,115 +109,141 @@ asio::awaitable<ForwardResult> Forwarder::Forward(const HttpRequest& request,
     wire.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
   }
   wire.append("\r\n").append(body);
+}
 
+}  // namespace
+
+asio::awaitable<std::unique_ptr<UpstreamConn>> Forwarder::Connect(const UpstreamUrl& upstream,
+                                                                  ForwardResult& failure) {
+  auto executor = co_await asio::this_coro::executor;
+  tcp::resolver resolver(executor);
+  auto [rec, endpoints] = co_await resolver.async_resolve(upstream.host, upstream.port, kNoThrow);
+  if (rec) {
+    failure = {ForwardError::kUnreachable,
+               "cannot resolve upstream " + upstream.text + ": " + rec.message()};
+    co_return nullptr;
+  }
+  TimedSocket stream(executor);
+  stream.expires_after(options_.timeout);
+  auto [cec, ep] = co_await asio::async_connect(stream.socket(), endpoints, kNoThrow);
+  if (cec) {
+    failure = {stream.expired() || IsTimeout(cec) ? ForwardError::kTimeout
+                                                  : ForwardError::kUnreachable,
+               "upstream " + upstream.text + " is unreachable: " + cec.message()};
+    co_return nullptr;
+  }
+  boost::system::error_code nodelay_ec;  // only a latency hint: ignored if refused
+  stream.socket().set_option(tcp::no_delay(true), nodelay_ec);
+  auto conn = std::make_unique<UpstreamConn>();
+  if (!upstream.tls) {
+    conn->plain.emplace(std::move(stream));
+    co_return conn;
+  }
+  conn->tls.emplace(std::move(stream), ssl_);
+  SSL* ssl = conn->tls->native_handle();
+  boost::system::error_code addr_ec;
+  asio::ip::make_address(upstream.host, addr_ec);
+  if (addr_ec) SSL_set_tlsext_host_name(ssl, upstream.host.c_str());
+  if (!options_.accept_invalid_certs) {
+    conn->tls->set_verify_callback(asio::ssl::host_name_verification(upstream.host));
+  }
+  auto [hec] = co_await conn->tls->async_handshake(asio::ssl::stream_base::client, kNoThrow);
+  if (hec) {
+    failure = {conn->lowest().expired() || IsTimeout(hec) ? ForwardError::kTimeout
+                                                          : ForwardError::kUnreachable,
+               "TLS handshake with upstream " + upstream.text + " failed: " + hec.message() +
+                   (options_.accept_invalid_certs ? ""
+                                                  : " (set ACCEPT_INVALID_CERTS=true only for "
+                                                    "upstreams you trust)")};
+    co_return nullptr;
+  }
+  co_return conn;
+}
+
+ForwardResult Forwarder::Failure(const UpstreamUrl& upstream, const boost::system::error_code& ec,
+                                 bool nothing_received) const {
+  if (IsTimeout(ec)) {
+    return {ForwardError::kTimeout, "upstream " + upstream.text + " did not answer within " +
+                                        std::to_string(options_.timeout.count()) + " ms"};
+  }
+  if (ec == http::error::body_limit) {
+    return {ForwardError::kBadResponse, "upstream " + upstream.text + " sent a body over " +
+                                            std::to_string(options_.max_response_body) +
+                                            " bytes"};
+  }
+  return {nothing_received ? ForwardError::kUnreachable : ForwardError::kBadResponse,
+          "upstream " + upstream.text + " failed: " + ec.message()};
+}
+
+// A coroutine's frame is recycled by Asio only up to about 1 KB; above that every call is a
+// heap allocation. So what is big and per request (the serialised request, the response
+// parser) lives in the pooled connection, and connecting is a coroutine of its own.
+asio::awaitable<ForwardResult> Forwarder::Forward(const HttpRequest& request,
+                                                  const UpstreamUrl& upstream,
+                                                  std::string_view target,
+                                                  HttpResponse& response) {
+  const auto started = std::chrono::steady_clock::now();
   // The configured URL text names the pool: no key is built per request.
   const std::string& key = upstream.text;
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<UpstreamConn> conn;
-    bool reused = false;
-    auto& idle = t_pool[key];
-    if (!idle.empty()) {
+    if (auto& idle = t_pool[key]; !idle.empty()) {
       conn = std::move(idle.back());
       idle.pop_back();
-      reused = true;
     }
+    const bool reused = conn != nullptr;
     if (!conn) {
-      conn = std::make_unique<UpstreamConn>();
-      tcp::resolver resolver(executor);
-      auto [rec, endpoints] =
-          co_await resolver.async_resolve(upstream.host, upstream.port, kNoThrow);
-      if (rec) {
-        co_return ForwardResult{ForwardError::kUnreachable,
-                                "cannot resolve upstream " + upstream.text + ": " + rec.message(),
-                                elapsed_ms()};
-      }
-      beast::tcp_stream stream(executor);
-      stream.expires_after(options_.timeout);
-      auto [cec, ep] = co_await stream.async_connect(endpoints, kNoThrow);
-      if (cec) {
-        co_return ForwardResult{
-            IsTimeout(cec) ? ForwardError::kTimeout : ForwardError::kUnreachable,
-            "upstream " + upstream.text + " is unreachable: " + cec.message(), elapsed_ms()};
-      }
-      stream.socket().set_option(tcp::no_delay(true));
-      if (upstream.tls) {
-        conn->tls.emplace(std::move(stream), ssl_);
-        SSL* ssl = conn->tls->native_handle();
-        boost::system::error_code addr_ec;
-        asio::ip::make_address(upstream.host, addr_ec);
-        if (addr_ec) SSL_set_tlsext_host_name(ssl, upstream.host.c_str());
-        if (!options_.accept_invalid_certs) {
-          conn->tls->set_verify_callback(asio::ssl::host_name_verification(upstream.host));
-        }
-        auto [hec] = co_await conn->tls->async_handshake(asio::ssl::stream_base::client, kNoThrow);
-        if (hec) {
-          co_return ForwardResult{
-              IsTimeout(hec) ? ForwardError::kTimeout : ForwardError::kUnreachable,
-              "TLS handshake with upstream " + upstream.text + " failed: " + hec.message() +
-                  (options_.accept_invalid_certs ? ""
-                                                 : " (set ACCEPT_INVALID_CERTS=true only for "
-                                                   "upstreams you trust)"),
-              elapsed_ms()};
-        }
-      } else {
-        conn->plain.emplace(std::move(stream));
+      ForwardResult failure;
+      conn = co_await Connect(upstream, failure);
+      if (!conn) {
+        failure.latency_ms = MillisSince(started);
+        co_return failure;
       }
     }
 
+    SerializeRequest(request, upstream, target, conn->wire);
     conn->lowest().expires_after(options_.timeout);
-    boost::system::error_code wec;
+    boost::system::error_code ec;
     if (conn->plain) {
-      std::tie(wec, std::ignore) =
-          co_await asio::async_write(*conn->plain, asio::buffer(wire), kNoThrow);
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(*conn->plain, asio::buffer(conn->wire), kNoThrow);
     } else {
-      std::tie(wec, std::ignore) =
-          co_await asio::async_write(*conn->tls, asio::buffer(wire), kNoThrow);
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(*conn->tls, asio::buffer(conn->wire), kNoThrow);
     }
-    http::response_parser<http::string_body> parser;
+    auto& parser = conn->parser.emplace();
     parser.body_limit(options_.max_response_body);
     parser.header_limit(64 * 1024);
     parser.eager(true);
     if (request.method() == http::verb::head) parser.skip(true);
-    boost::system::error_code rec;
-    if (!wec) {
+    if (!ec) {
       if (conn->plain) {
-        rec = co_await ParseFromStream(*conn->plain, conn->buffer, parser, false);
+        ec = co_await ParseFromStream(*conn->plain, conn->buffer, parser, false);
       } else {
-        rec = co_await ParseFromStream(*conn->tls, conn->buffer, parser, false);
+        ec = co_await ParseFromStream(*conn->tls, conn->buffer, parser, false);
       }
     }
-    boost::system::error_code ec = wec ? wec : rec;
+    if (ec && conn->lowest().expired()) ec = beast::error::timeout;
     if (ec) {
       // A pooled connection the upstream closed while idle fails before any response
       // byte arrives; retry once on a fresh connection.
-      bool nothing_received = !parser.got_some();
+      const bool nothing_received = !parser.got_some();
       if (reused && nothing_received && !IsTimeout(ec) && attempt == 0) continue;
-      if (IsTimeout(ec)) {
-        co_return ForwardResult{ForwardError::kTimeout,
-                                "upstream " + upstream.text + " did not answer within " +
-                                    std::to_string(options_.timeout.count()) + " ms",
-                                elapsed_ms()};
-      }
-      if (ec == http::error::body_limit) {
-        co_return ForwardResult{ForwardError::kBadResponse,
-                                "upstream " + upstream.text + " sent a body over " +
-                                    std::to_string(options_.max_response_body) + " bytes",
-                                elapsed_ms()};
-      }
-      co_return ForwardResult{nothing_received ? ForwardError::kUnreachable
-                                               : ForwardError::kBadResponse,
-                              "upstream " + upstream.text + " failed: " + ec.message(),
-                              elapsed_ms()};
+      ForwardResult failure = Failure(upstream, ec, nothing_received);
+      failure.latency_ms = MillisSince(started);
+      co_return failure;
     }
     response = parser.release();
-    if (response.keep_alive() && idle.size() < options_.max_idle_per_upstream) {
+    conn->parser.reset();
+    if (auto& idle = t_pool[key];
+        response.keep_alive() && idle.size() < options_.max_idle_per_upstream) {
       conn->lowest().expires_never();
-      t_pool[key].push_back(std::move(conn));
+      idle.push_back(std::move(conn));
     }
-    co_return ForwardResult{ForwardError::kNone, {}, elapsed_ms()};
+    co_return ForwardResult{ForwardError::kNone, {}, MillisSince(started)};
   }
   co_return ForwardResult{ForwardError::kUnreachable, "upstream " + upstream.text + " failed",
-                          elapsed_ms()};
+                          MillisSince(started)};
 }
 
 }  // namespace gostly::proxy

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,8 @@ struct ForwardResult {
   std::string message;  // operator-readable, names the upstream
   double latency_ms = 0;
 };
+
+struct UpstreamConn;  // a pooled upstream connection (forwarder.cpp)
 
 class Forwarder {
  public:
@@ -57,6 +60,12 @@ class Forwarder {
   static void ReleaseThreadPool();
 
  private:
+  // A new connection to `upstream`, TLS handshake done; null with `failure` filled if not.
+  boost::asio::awaitable<std::unique_ptr<UpstreamConn>> Connect(const UpstreamUrl& upstream,
+                                                                ForwardResult& failure);
+  ForwardResult Failure(const UpstreamUrl& upstream, const boost::system::error_code& ec,
+                        bool nothing_received) const;
+
   Options options_;
   boost::asio::ssl::context ssl_;
 };

@@ -1,9 +1,10 @@
 #include "proxy/proxy_server.hpp"
 
+#include "proxy/timed_socket.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
@@ -70,7 +71,7 @@ asio::awaitable<void> ProxyServer::AcceptLoop() {
     auto executor = socket.get_executor();
     asio::co_spawn(
         executor,
-        [this, s = beast::tcp_stream(std::move(socket))]() mutable -> asio::awaitable<void> {
+        [this, s = TimedSocket(std::move(socket))]() mutable -> asio::awaitable<void> {
           co_await RunSession(s, handler_, state_.metrics(), limits_);
         },
         [](std::exception_ptr e) {

@@ -343,58 +343,53 @@ Reply RequestHandler::Miss(const ProxyView& view, std::string_view service,
   return r;
 }
 
-asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const Route& route,
-                                               std::string_view target, bool capture) {
+std::optional<Reply> RequestHandler::RefuseForward(const Route& route, bool capture) {
   auto& metrics = state_.metrics();
   metrics.CountRequest(capture ? MatchType::kLearn : MatchType::kPassthrough);
   if (!route.upstream) {
-    co_return ErrorReply(502, "no_upstream",
-                         fmt::format("Service '{}' has no upstream. Start with BACKEND_URL=… or "
-                                     "set one with POST /ghost/upstreams.",
-                                     route.service));
+    return ErrorReply(502, "no_upstream",
+                      fmt::format("Service '{}' has no upstream. Start with BACKEND_URL=… or "
+                                  "set one with POST /ghost/upstreams.",
+                                  route.service));
   }
   // Refuse before contacting the upstream, so an exchange we answer is never one we drop.
   if (capture && !state_.capture().TryReserve()) {
     metrics.capture_rejected->Inc();
-    co_return ErrorReply(503, "capture_backlog",
-                         "The capture writer is behind; the request was not forwarded.",
-                         "Retry-After: 1\r\n");
+    return ErrorReply(503, "capture_backlog",
+                      "The capture writer is behind; the request was not forwarded.",
+                      "Retry-After: 1\r\n");
   }
-  // What is logged and recorded is the target with credential query values redacted; the
-  // upstream gets the real one.
-  std::string redacted_target;
-  HttpResponse response;
-  const auto started = std::chrono::system_clock::now();
-  ForwardResult result =
-      co_await state_.forwarder().Forward(request, *route.upstream, target, response);
-  if (result.error != ForwardError::kNone) {
-    if (capture) state_.capture().Release();
-    spdlog::warn("{} {}: {}", request.method_string(),
-                 RedactQueryCredentials(target, redacted_target), result.message);
-    json::object o;
-    o["error"] = result.error == ForwardError::kTimeout ? "upstream_timeout"
-                 : result.error == ForwardError::kBadResponse ? "upstream_bad_response"
-                                                               : "upstream_unreachable";
-    o["upstream"] = route.upstream->text;
-    o["message"] = result.message;
-    co_return JsonReply(result.error == ForwardError::kTimeout ? 504 : 502, o);
-  }
-  const bool head = request.method() == http::verb::head;
-  Reply reply;
-  reply.status = static_cast<int>(response.result_int());
-  if (!capture) {
-    reply.owned = SerializeForwarded(response, head, {});
-    co_return reply;
-  }
+  return std::nullopt;
+}
 
+Reply RequestHandler::ForwardFailed(const HttpRequest& request, const Route& route,
+                                    std::string_view target, bool capture,
+                                    const ForwardResult& result) {
+  if (capture) state_.capture().Release();
+  std::string redacted_target;
+  spdlog::warn("{} {}: {}", request.method_string(),
+               RedactQueryCredentials(target, redacted_target), result.message);
+  json::object o;
+  o["error"] = result.error == ForwardError::kTimeout ? "upstream_timeout"
+               : result.error == ForwardError::kBadResponse ? "upstream_bad_response"
+                                                             : "upstream_unreachable";
+  o["upstream"] = route.upstream->text;
+  o["message"] = result.message;
+  return JsonReply(result.error == ForwardError::kTimeout ? 504 : 502, o);
+}
+
+std::vector<CaptureRecord> RequestHandler::CaptureRecords(
+    const HttpRequest& request, const Route& route, std::string_view recorded_target,
+    const HttpResponse& response, std::chrono::system_clock::time_point started,
+    double latency_ms) {
   // Encoded straight from the parsed messages: redaction happens here, before any I/O.
-  const std::string_view recorded_target = RedactQueryCredentials(target, redacted_target);
   thread_local std::vector<library::HeaderView> request_headers;
   thread_local std::vector<library::HeaderView> response_headers;
   RedactedHeaderViews(request, route.redact_headers, request_headers);
   RedactedHeaderViews(response, route.redact_headers, response_headers);
   const std::string timestamp = common::FormatRfc3339(started);
   const std::string session = state_.learn_session_id();
+  const int status = static_cast<int>(response.result_int());
   library::ExchangeView ex;
   ex.timestamp = timestamp;
   ex.service = route.service;
@@ -402,43 +397,73 @@ asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const
   ex.uri = recorded_target;
   ex.request_headers = request_headers;
   ex.request_body = request.body();
-  ex.status = reply.status;
+  ex.status = status;
   ex.response_headers = response_headers;
   ex.response_body = response.body();
-  ex.latency_ms = result.latency_ms;
+  ex.latency_ms = latency_ms;
   ex.recording_session_id = session;
-  std::string line = library::EncodeExchangeLine(ex);
 
   std::vector<CaptureRecord> records;
   records.reserve(2);
-  records.push_back({state_.TrafficFile(route.service), std::move(line),
+  records.push_back({state_.TrafficFile(route.service), library::EncodeExchangeLine(ex),
                      state_.MockFile(route.service)});
   // A created or changed resource (DESIGN §12), recorded with the exchange.
   const auto verb = request.method();
   if (state_.config().stateful_mocks &&
       (verb == http::verb::post || verb == http::verb::put || verb == http::verb::patch)) {
     if (auto resource = state_.resources().Observe(route.service, request.method_string(),
-                                                   recorded_target,
-                                                   reply.status, response.body())) {
+                                                   recorded_target, status, response.body())) {
       records.push_back({state_.ResourceFile(route.service), state::EncodeResourceLine(*resource)});
-      metrics.CountResource("recorded");
+      state_.metrics().CountResource("recorded");
     }
   }
-  auto [ec] = co_await state_.capture().AsyncAppend(std::move(records), kNoThrow);
+  return records;
+}
 
+std::string RequestHandler::AnswerRecorded(const HttpRequest& request, const Route& route,
+                                           std::string_view recorded_target,
+                                           const HttpResponse& response, bool capture_failed) {
   // Serialised once: the answer, and (with its header spliced in) the session copy.
   std::string wire = SerializeForwarded(response, false, {});
   // Un-redacted, RAM only: replays Set-Cookie/CSRF exchanges of this window verbatim.
   state_.session_store().Add(route.service, request.method_string(), recorded_target,
                              request.body(),
                              WithHeader(wire, "X-Ghost-Mock: session-verbatim\r\n"));
-  if (ec) {
+  if (capture_failed) {
     spdlog::error("capture of {} {} failed; the response is served but NOT recorded",
                   request.method_string(), recorded_target);
   }
-  reply.owned = head || ec ? SerializeForwarded(response, head,
-                                                ec ? "X-Ghost-Capture: failed\r\n" : "")
-                           : std::move(wire);
+  const bool head = request.method() == http::verb::head;
+  if (!head && !capture_failed) return wire;
+  return SerializeForwarded(response, head, capture_failed ? "X-Ghost-Capture: failed\r\n" : "");
+}
+
+// A coroutine frame over about 1 KB is a heap allocation on every call (Asio recycles only
+// smaller ones), so the work between the two waits is done in the plain functions above.
+asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const Route& route,
+                                               std::string_view target, bool capture) {
+  if (auto refused = RefuseForward(route, capture)) co_return std::move(*refused);
+  HttpResponse response;
+  const auto started = std::chrono::system_clock::now();
+  ForwardResult result =
+      co_await state_.forwarder().Forward(request, *route.upstream, target, response);
+  if (result.error != ForwardError::kNone) {
+    co_return ForwardFailed(request, route, target, capture, result);
+  }
+  Reply reply;
+  reply.status = static_cast<int>(response.result_int());
+  if (!capture) {
+    reply.owned = SerializeForwarded(response, request.method() == http::verb::head, {});
+    co_return reply;
+  }
+  // What is recorded is the target with credential query values redacted; the upstream got
+  // the real one.
+  std::string redacted_target;
+  const std::string_view recorded_target = RedactQueryCredentials(target, redacted_target);
+  auto [ec] = co_await state_.capture().AsyncAppend(
+      CaptureRecords(request, route, recorded_target, response, started, result.latency_ms),
+      kNoThrow);
+  reply.owned = AnswerRecorded(request, route, recorded_target, response, bool(ec));
   co_return reply;
 }
 

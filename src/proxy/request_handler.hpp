@@ -10,9 +10,11 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "proxy/admin_api.hpp"
 #include "proxy/forwarder.hpp"
@@ -46,6 +48,20 @@ class RequestHandler {
              std::string_view target);
   boost::asio::awaitable<Reply> Forward(const HttpRequest& request, const Route& route,
                                         std::string_view target, bool capture);
+  // Forward's steps outside the coroutine (which keeps its frame small): the answer instead
+  // of forwarding (no upstream, capture backlog), the answer to a failed forward, the records
+  // LEARN writes, and the answer once they are written.
+  std::optional<Reply> RefuseForward(const Route& route, bool capture);
+  Reply ForwardFailed(const HttpRequest& request, const Route& route, std::string_view target,
+                      bool capture, const ForwardResult& result);
+  std::vector<CaptureRecord> CaptureRecords(const HttpRequest& request, const Route& route,
+                                            std::string_view recorded_target,
+                                            const HttpResponse& response,
+                                            std::chrono::system_clock::time_point started,
+                                            double latency_ms);
+  std::string AnswerRecorded(const HttpRequest& request, const Route& route,
+                             std::string_view recorded_target, const HttpResponse& response,
+                             bool capture_failed);
   Reply ResourceAnswer(const state::ResourceReply& answer);
   // The wait MOCK adds for learned latency (ProxyConfig::mock_latency); `recorded_ms` is the
   // hit's own recording (< 0: none, e.g. a swap).

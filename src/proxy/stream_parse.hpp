@@ -6,6 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -15,11 +16,22 @@ namespace gostly::proxy {
 
 inline constexpr std::size_t kParseReadSize = 16 * 1024;
 
+// True when the stream's deadline passed (TimedSocket); streams without one never expire.
+template <typename Stream>
+bool StreamExpired(const Stream& stream) {
+  if constexpr (requires { stream.expired(); }) {
+    return stream.expired();
+  } else {
+    return false;
+  }
+}
+
 // Feeds buffered bytes to the parser and reads more only when it needs them, until the
 // header (or, with header_only false, the whole message) is parsed. Parsing what is already
 // buffered costs no I/O operation, so a pipelined or small request is one read at most.
 // End of stream before any byte is http::error::end_of_stream; inside a message it is the
-// parser's own error (partial message).
+// parser's own error (partial message). A read ended by the stream's deadline is
+// beast::error::timeout.
 template <typename Stream, typename Parser>
 boost::asio::awaitable<boost::system::error_code> ParseFromStream(
     Stream& stream, boost::beast::flat_buffer& buffer, Parser& parser, bool header_only) {
@@ -37,6 +49,7 @@ boost::asio::awaitable<boost::system::error_code> ParseFromStream(
     }
     auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kParseReadSize),
                                                    asio::as_tuple(asio::use_awaitable));
+    if (ec && StreamExpired(stream)) co_return boost::beast::error::timeout;
     if (ec == asio::error::eof || ec == http::error::end_of_stream) {
       if (!parser.got_some()) co_return http::error::end_of_stream;
       boost::system::error_code eof_ec;
