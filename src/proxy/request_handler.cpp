@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 #include "common/clock.hpp"
 #include "library/exchange.hpp"
 #include "library/wire.hpp"
@@ -34,35 +36,43 @@ void RedactedHeaderViews(const http::fields& fields, const std::vector<std::stri
 
 std::string SerializeForwarded(const HttpResponse& response, bool head_request,
                                std::string_view extra) {
+  using namespace std::string_view_literals;
   std::string out;
   const auto& body = response.body();
   out.reserve(256 + body.size());
-  unsigned status = response.result_int();
-  out += "HTTP/1.1 ";
-  out += std::to_string(status);
+  const unsigned status = response.result_int();
+  char digits[24];
+  out += "HTTP/1.1 "sv;
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, status).ptr);
   out += ' ';
   std::string_view reason = response.reason();
   out += reason.empty() ? library::ReasonPhrase(static_cast<int>(status)) : reason;
-  out += "\r\n";
-  std::string_view connection = response[http::field::connection];
+  out += "\r\n"sv;
+  const HopByHopFilter hop_by_hop(response[http::field::connection]);
   std::string_view upstream_length;
   for (const auto& f : response) {
     if (f.name() == http::field::content_length) {
       upstream_length = f.value();
       continue;
     }
-    if (IsHopByHop(f.name_string(), connection)) continue;
-    out.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
+    if (hop_by_hop.Drops(f.name(), f.name_string())) continue;
+    out.append(f.name_string()).append(": "sv).append(f.value()).append("\r\n"sv);
   }
   out += extra;
   bool no_body = status < 200 || status == 204 || status == 304;
   if (head_request) {
-    if (!upstream_length.empty()) out.append("Content-Length: ").append(upstream_length).append("\r\n");
-    out += "\r\n";
+    if (!upstream_length.empty()) {
+      out.append("Content-Length: "sv).append(upstream_length).append("\r\n"sv);
+    }
+    out += "\r\n"sv;
     return out;
   }
-  if (!no_body) out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  out += "\r\n";
+  if (!no_body) {
+    out += "Content-Length: "sv;
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, body.size()).ptr);
+    out += "\r\n"sv;
+  }
+  out += "\r\n"sv;
   if (!no_body) out += body;
   return out;
 }
