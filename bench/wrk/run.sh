@@ -6,6 +6,8 @@
 # Environment:
 #   GOSTLY_BIN   proxy binary (default: build/gostly, relative to the repo root)
 #   DURATION     seconds per measured wrk run (default 10)
+#   ROUNDS       rounds of every measurement, interleaved (default 3); each row shows
+#                the round with the median ratio, and every round's ratio
 #   WARMUP       seconds of warm-up before each measured run (default 2)
 #   CONNECTIONS  wrk connections (default 64)
 #   NGINX_BIN    nginx binary (default: nginx from PATH, else /usr/sbin/nginx)
@@ -25,7 +27,7 @@ RECORD=0
 for arg in "$@"; do
   case "$arg" in
     --record) RECORD=1 ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -33,6 +35,7 @@ done
 GOSTLY_BIN="${GOSTLY_BIN:-$REPO_ROOT/build/gostly}"
 case "$GOSTLY_BIN" in /*) ;; *) GOSTLY_BIN="$REPO_ROOT/$GOSTLY_BIN" ;; esac
 DURATION="${DURATION:-10}"; DURATION="${DURATION%s}"
+ROUNDS="${ROUNDS:-3}"
 WARMUP="${WARMUP:-2}"; WARMUP="${WARMUP%s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 QUIET_WAIT="${QUIET_WAIT:-60}"
@@ -47,6 +50,7 @@ source "$REPO_ROOT/bench/lib/processes.sh"
 
 [[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -gt 0 ]] || die "DURATION must be a positive integer (seconds)"
 [[ "$WARMUP" =~ ^[0-9]+$ ]] || die "WARMUP must be an integer (seconds)"
+[[ "$ROUNDS" =~ ^[0-9]+$ && "$ROUNDS" -gt 0 ]] || die "ROUNDS must be a positive integer"
 [[ "$QUIET_WAIT" =~ ^[0-9]+$ ]] || die "QUIET_WAIT must be an integer (seconds)"
 [[ -x "$GOSTLY_BIN" ]] || die "gostly binary not found at $GOSTLY_BIN (build: cmake --build build --target gostly)"
 [[ -x "$NGINX_BIN" ]] || die "nginx not found (apt-get install nginx-light)"
@@ -304,11 +308,6 @@ NGX_STATIC_PID="$NGINX_PID"
 [[ "$(curl -s "http://127.0.0.1:$MOCK_PORT/bench")" == "$BODY" ]] || die "gostly mock body differs"
 check_response "http://127.0.0.1:$NGX_STATIC_PORT$MISS_URI" 404 "" "nginx 404"
 
-measure nginx_hit "http://127.0.0.1:$NGX_STATIC_PORT/bench"
-measure gostly_hit "http://127.0.0.1:$MOCK_PORT/bench"
-measure nginx_miss "http://127.0.0.1:$NGX_STATIC_PORT$MISS_URI"
-measure gostly_miss "http://127.0.0.1:$MOCK_PORT$MISS_URI"
-stop_gostly mock "$MOCK_PID"
 
 # ---------------------------------------------------------------- 3: PASSTHROUGH
 # The upstream for both proxies is the static nginx above (core 0).
@@ -332,10 +331,6 @@ start_gostly pass "$TMP/data-pass" --initial-mode passthrough --backend-url "$UP
 PASS_PID="$GOSTLY_PID"; PASS_PORT="$GOSTLY_PORT"
 [[ "$(curl -s "http://127.0.0.1:$PASS_PORT/bench")" == "$BODY" ]] || die "gostly passthrough body differs"
 
-measure nginx_proxy "http://127.0.0.1:$NGX_PROXY_PORT/bench"
-measure gostly_pass "http://127.0.0.1:$PASS_PORT/bench"
-stop_tracked "$NGX_PROXY_PID"
-stop_gostly pass "$PASS_PID"
 
 # ---------------------------------------------------------------- 4: LEARN
 LEARN_DATA="$TMP/data-learn"   # fresh
@@ -343,7 +338,23 @@ start_gostly learn "$LEARN_DATA" --initial-mode learn --backend-url "$UPSTREAM"
 LEARN_PID="$GOSTLY_PID"; LEARN_PORT="$GOSTLY_PORT"
 TRAFFIC="$LEARN_DATA/traffic/default.jsonl"
 # No probe request here: every line in the traffic file comes from wrk.
-measure gostly_learn "http://127.0.0.1:$LEARN_PORT/bench"
+
+# ---------------------------------------------------------------- measurements
+# All servers stay up; the rounds interleave every baseline with its gostly run, so a
+# slow drift of the machine (other tenants, thermal) hits both sides of each ratio alike.
+for round in $(seq 1 "$ROUNDS"); do
+  log "round $round of $ROUNDS"
+  measure "nginx_hit_$round" "http://127.0.0.1:$NGX_STATIC_PORT/bench"
+  measure "gostly_hit_$round" "http://127.0.0.1:$MOCK_PORT/bench"
+  measure "nginx_miss_$round" "http://127.0.0.1:$NGX_STATIC_PORT$MISS_URI"
+  measure "gostly_miss_$round" "http://127.0.0.1:$MOCK_PORT$MISS_URI"
+  measure "nginx_proxy_$round" "http://127.0.0.1:$NGX_PROXY_PORT/bench"
+  measure "gostly_pass_$round" "http://127.0.0.1:$PASS_PORT/bench"
+  measure "gostly_learn_$round" "http://127.0.0.1:$LEARN_PORT/bench"
+done
+stop_gostly mock "$MOCK_PID"
+stop_tracked "$NGX_PROXY_PID"
+stop_gostly pass "$PASS_PID"
 
 count_lines() { if [[ -f "$TRAFFIC" ]]; then wc -l < "$TRAFFIC" | tr -d ' '; else echo 0; fi; }
 # Let the recorder drain: bounded wait until the line count is stable for 1 s.
@@ -355,11 +366,18 @@ for i in $(seq 1 150); do
   prev="$cur"; sleep 0.1
 done
 RECORDED="$(count_lines)"
-read -r WARM_DONE _ _ < <(if [[ -f "$TMP/wrk-gostly_learn.warmup.txt" ]]; then wrk_counts "$TMP/wrk-gostly_learn.warmup.txt"; else echo "0 0 0"; fi)
-LEARN_SENT=$((WARM_DONE + COMPLETED[gostly_learn]))
+WARM_DONE=0; MEASURED_DONE=0; LEARN_NON2XX=0; LEARN_SOCKERR=0
+for round in $(seq 1 "$ROUNDS"); do
+  read -r n _ _ < <(if [[ -f "$TMP/wrk-gostly_learn_$round.warmup.txt" ]]; then wrk_counts "$TMP/wrk-gostly_learn_$round.warmup.txt"; else echo "0 0 0"; fi)
+  WARM_DONE=$((WARM_DONE + n))
+  MEASURED_DONE=$((MEASURED_DONE + COMPLETED[gostly_learn_$round]))
+  LEARN_NON2XX=$((LEARN_NON2XX + NON2XX[gostly_learn_$round]))
+  LEARN_SOCKERR=$((LEARN_SOCKERR + SOCKERR[gostly_learn_$round]))
+done
+LEARN_SENT=$((WARM_DONE + MEASURED_DONE))
 LOST=$((LEARN_SENT > RECORDED ? LEARN_SENT - RECORDED : 0))
 LEARN_NOTE="recorded $RECORDED of $LEARN_SENT requests (lost: $LOST)"
-LEARN_DETAIL="wrk completed $WARM_DONE (warm-up) + ${COMPLETED[gostly_learn]} (measured); non-2xx ${NON2XX[gostly_learn]}, socket errors ${SOCKERR[gostly_learn]}; lines in traffic/default.jsonl: $RECORDED"
+LEARN_DETAIL="wrk completed $WARM_DONE (warm-ups) + $MEASURED_DONE (measured), over $ROUNDS rounds; non-2xx $LEARN_NON2XX, socket errors $LEARN_SOCKERR; lines in traffic/default.jsonl: $RECORDED"
 stop_gostly learn "$LEARN_PID"
 stop_tracked "$NGX_STATIC_PID"
 
@@ -368,10 +386,27 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { if (r + 0 >= t + 0) print "met"; else print "**MISSED**" }'; }
 fmt_rps() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
 
-row() { # row BENCH SERVER KEY RATIO TARGET VERDICT [EXPECT_404]
+# median_round BASE GOSTLY -> the round whose ratio GOSTLY_r / BASE_r is the median (the
+# lower middle one for an even count)
+median_round() {
+  local r
+  for r in $(seq 1 "$ROUNDS"); do
+    ratio "${RPS[${2}_$r]}" "${RPS[${1}_$r]}"; echo " $r"
+  done | sort -n | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) { print $2 }'
+}
+# round_ratios BASE GOSTLY -> "0.91, 0.97, 0.95" in round order
+round_ratios() {
+  local r out=""
+  for r in $(seq 1 "$ROUNDS"); do
+    out+="${out:+, }$(ratio "${RPS[${2}_$r]}" "${RPS[${1}_$r]}")"
+  done
+  echo "$out"
+}
+
+row() { # row BENCH SERVER KEY RATIO ROUNDS TARGET VERDICT [EXPECT_404]
   local k="$3" extra="" non2="${NON2XX[$3]}"
   # The miss rows answer 404 by design; flag only what is unexpected.
-  if [[ "${7:-}" == 404 ]]; then
+  if [[ "${8:-}" == 404 ]]; then
     [[ "$non2" == "${COMPLETED[$k]}" ]] && non2=0 || non2="$((COMPLETED[$k] - non2)) not 404"
   fi
   if [[ "$non2" != 0 || "${SOCKERR[$k]}" != 0 ]]; then
@@ -381,10 +416,10 @@ row() { # row BENCH SERVER KEY RATIO TARGET VERDICT [EXPECT_404]
   if [[ "$o0" -gt "$NOISE_PCT" || "$o1" -gt "$NOISE_PCT" ]]; then
     extra+=" (noisy: other processes used ~${o0}% of core $SERVER_CPU, ~${o1}% of core $CLIENT_CPU)"
   fi
-  printf '| %s | %s | %s | %s | %s | %s%% / %s%% | %s%% / %s%% | %s | %s | %s |\n' \
+  printf '| %s | %s | %s | %s | %s | %s%% / %s%% | %s%% / %s%% | %s | %s | %s | %s |\n' \
     "$1" "$2" "$(fmt_rps "${RPS[$k]}")" "${P50[$k]}" "${P99[$k]}" \
     "${SRVCPU[$k]}" "${WRKCPU[$k]}" "${CORE0[$k]}" "${CORE1[$k]}" \
-    "$4" "$5" "$6$extra"
+    "$4" "$5" "$6" "$7$extra"
 }
 
 NOISE_PCT=10
@@ -395,21 +430,25 @@ for k in "${!RPS[@]}"; do
   fi
 done
 NOISE_NOTE="other processes on the machine used more than ${NOISE_PCT}% of a benchmark core during at least one run (rows marked noisy); those numbers are not trustworthy"
-R_HIT="$(ratio "${RPS[gostly_hit]}" "${RPS[nginx_hit]}")"
-R_MISS="$(ratio "${RPS[gostly_miss]}" "${RPS[nginx_miss]}")"
-R_PASS="$(ratio "${RPS[gostly_pass]}" "${RPS[nginx_proxy]}")"
-R_LEARN="$(ratio "${RPS[gostly_learn]}" "${RPS[gostly_pass]}")"
+M_HIT="$(median_round nginx_hit gostly_hit)"
+M_MISS="$(median_round nginx_miss gostly_miss)"
+M_PASS="$(median_round nginx_proxy gostly_pass)"
+M_LEARN="$(median_round gostly_pass gostly_learn)"
+R_HIT="$(ratio "${RPS[gostly_hit_$M_HIT]}" "${RPS[nginx_hit_$M_HIT]}")"
+R_MISS="$(ratio "${RPS[gostly_miss_$M_MISS]}" "${RPS[nginx_miss_$M_MISS]}")"
+R_PASS="$(ratio "${RPS[gostly_pass_$M_PASS]}" "${RPS[nginx_proxy_$M_PASS]}")"
+R_LEARN="$(ratio "${RPS[gostly_learn_$M_LEARN]}" "${RPS[gostly_pass_$M_LEARN]}")"
 
 TABLE="$(
-  echo "| benchmark | server | req/s | p50 (ms) | p99 (ms) | CPU: servers / wrk | core 0 / 1 busy | ratio | target | result |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"
-  row "1. MOCK exact hit" "nginx \`return 200\`" nginx_hit "baseline" "" ""
-  row "1. MOCK exact hit" "gostly MOCK" gostly_hit "$R_HIT" "≥ 0.9" "$(verdict "$R_HIT" 0.9)"
-  row "2. MOCK miss (404)" "nginx \`return 404\`" nginx_miss "baseline" "" "" 404
-  row "2. MOCK miss (404)" "gostly MOCK" gostly_miss "$R_MISS" "≥ 0.8" "$(verdict "$R_MISS" 0.8)" 404
-  row "3. PASSTHROUGH" "nginx \`proxy_pass\`" nginx_proxy "baseline" "" ""
-  row "3. PASSTHROUGH" "gostly PASSTHROUGH" gostly_pass "$R_PASS" "≥ 1.0" "$(verdict "$R_PASS" 1.0)"
-  row "4. LEARN vs PASSTHROUGH" "gostly LEARN" gostly_learn "$R_LEARN" "≥ 0.8" "$(verdict "$R_LEARN" 0.8)"
+  echo "| benchmark | server | req/s | p50 (ms) | p99 (ms) | CPU: servers / wrk | core 0 / 1 busy | ratio (median) | every round | target | result |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|"
+  row "1. MOCK exact hit" "nginx \`return 200\`" "nginx_hit_$M_HIT" "baseline" "" "" ""
+  row "1. MOCK exact hit" "gostly MOCK" "gostly_hit_$M_HIT" "$R_HIT" "$(round_ratios nginx_hit gostly_hit)" "≥ 0.9" "$(verdict "$R_HIT" 0.9)"
+  row "2. MOCK miss (404)" "nginx \`return 404\`" "nginx_miss_$M_MISS" "baseline" "" "" "" 404
+  row "2. MOCK miss (404)" "gostly MOCK" "gostly_miss_$M_MISS" "$R_MISS" "$(round_ratios nginx_miss gostly_miss)" "≥ 0.8" "$(verdict "$R_MISS" 0.8)" 404
+  row "3. PASSTHROUGH" "nginx \`proxy_pass\`" "nginx_proxy_$M_PASS" "baseline" "" "" ""
+  row "3. PASSTHROUGH" "gostly PASSTHROUGH" "gostly_pass_$M_PASS" "$R_PASS" "$(round_ratios nginx_proxy gostly_pass)" "≥ 1.0" "$(verdict "$R_PASS" 1.0)"
+  row "4. LEARN vs PASSTHROUGH" "gostly LEARN" "gostly_learn_$M_LEARN" "$R_LEARN" "$(round_ratios gostly_pass gostly_learn)" "≥ 0.8" "$(verdict "$R_LEARN" 0.8)"
 )"
 
 echo
@@ -417,7 +456,8 @@ echo "$TABLE"
 echo
 echo "LEARN: $LEARN_NOTE"
 echo "       $LEARN_DETAIL"
-echo "(ratio = gostly req/s / baseline req/s; rows 1-3 against nginx, row 4 against gostly PASSTHROUGH)"
+echo "(ratio = gostly req/s / baseline req/s; rows 1-3 against nginx, row 4 against gostly PASSTHROUGH;"
+echo " each row is the round whose ratio is the median of $ROUNDS interleaved rounds)"
 echo "(CPU: servers = CPU time of every server-side process this script started, per wall second, all on core $SERVER_CPU;"
 echo " wrk = wrk's CPU on core $CLIENT_CPU; core busy = /proc/stat for the whole core, other processes included)"
 for note in "${SHUTDOWN_NOTES[@]+"${SHUTDOWN_NOTES[@]}"}"; do echo "NOTE: $note"; done
@@ -431,13 +471,13 @@ if [[ "$RECORD" == 1 ]]; then
     echo
     echo "- Machine: ${NCPU} cores (\`nproc\`), ${MODEL}; $(uname -sr)"
     echo "- Software: $("$NGINX_BIN" -v 2>&1 | sed 's/^nginx version: //'), $("$WRK_BIN" -v 2>&1 | head -1 | awk '{print "wrk " $2}'), gostly at git ${GOSTLY_REV} (binary sha256 ${GOSTLY_SHA}…)"
-    echo "- Method: servers (nginx 1 worker, gostly \`--threads 1\`, the nginx upstream) pinned to core ${SERVER_CPU}; \`wrk -t1 -c${CONNECTIONS} -d${DURATION}s --latency\` pinned to core ${CLIENT_CPU}; ${WARMUP} s warm-up before each run; loopback only; all rows from one run; access logs off; ~${#BODY}-byte JSON body."
+    echo "- Method: servers (nginx 1 worker, gostly \`--threads 1\`, the nginx upstream) pinned to core ${SERVER_CPU}; \`wrk -t1 -c${CONNECTIONS} -d${DURATION}s --latency\` pinned to core ${CLIENT_CPU}; ${WARMUP} s warm-up before each run; ${ROUNDS} interleaved rounds of all runs, each row from the round with the median ratio; loopback only; all rows from one invocation; access logs off; ~${#BODY}-byte JSON body."
     echo "- Load average at start: ${LOAD_START}"
     echo
     echo "$TABLE"
     echo
     echo "- LEARN: ${LEARN_NOTE}. ${LEARN_DETAIL}."
-    echo "- Columns: ratio = gostly req/s ÷ baseline req/s (rows 1–3: nginx; row 4: gostly PASSTHROUGH). CPU: servers = CPU time of all server-side processes the script started (core ${SERVER_CPU}) per wall second; wrk = wrk's own CPU (core ${CLIENT_CPU}); core busy = whole-core /proc/stat, other processes on the machine included."
+    echo "- Columns: ratio = gostly req/s ÷ baseline req/s (rows 1–3: nginx; row 4: gostly PASSTHROUGH), the median of the rounds; every round = each round's ratio, in order. CPU: servers = CPU time of all server-side processes the script started (core ${SERVER_CPU}) per wall second; wrk = wrk's own CPU (core ${CLIENT_CPU}); core busy = whole-core /proc/stat, other processes on the machine included."
     for note in "${SHUTDOWN_NOTES[@]+"${SHUTDOWN_NOTES[@]}"}"; do echo "- Shutdown: $note"; done
     if [[ "$NOISY" == 1 ]]; then echo "- **Warning:** $NOISE_NOTE."; fi
   } >> "$RESULTS_MD"
