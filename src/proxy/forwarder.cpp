@@ -37,7 +37,7 @@ struct UpstreamConn {
   std::optional<beast::ssl_stream<TimedSocket>> tls;
   beast::flat_buffer buffer;
   std::string wire;  // the request being sent; its capacity is kept for the next one
-  std::optional<http::response_parser<http::string_body>> parser;
+  std::optional<UpstreamResponseParser> parser;
   TimedSocket& lowest() { return plain ? *plain : tls->next_layer(); }
 };
 
@@ -51,60 +51,6 @@ bool IsTimeout(const boost::system::error_code& ec) {
 }
 
 }  // namespace
-
-bool IsHopByHop(std::string_view name, std::string_view connection_header) {
-  if (library::IsHopByHopOrFraming(name)) return true;
-  // Tokens listed in Connection are hop-by-hop too.
-  std::size_t pos = 0;
-  while (pos < connection_header.size()) {
-    std::size_t end = connection_header.find(',', pos);
-    if (end == std::string_view::npos) end = connection_header.size();
-    std::string_view token = connection_header.substr(pos, end - pos);
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (!token.empty() && beast::iequals(token, name)) return true;
-    pos = end + 1;
-  }
-  return false;
-}
-
-HopByHopFilter::HopByHopFilter(std::string_view connection_header)
-    : connection_(connection_header) {
-  std::size_t pos = 0;
-  while (pos < connection_.size() && !names_other_fields_) {
-    std::size_t end = connection_.find(',', pos);
-    if (end == std::string_view::npos) end = connection_.size();
-    std::string_view token = connection_.substr(pos, end - pos);
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    // keep-alive is dropped by name anyway; close names no field.
-    names_other_fields_ = !token.empty() && !beast::iequals(token, "keep-alive") &&
-                          !beast::iequals(token, "close");
-    pos = end + 1;
-  }
-}
-
-bool HopByHopFilter::Drops(http::field name, std::string_view name_string) const {
-  switch (name) {
-    case http::field::connection:
-    case http::field::keep_alive:
-    case http::field::proxy_connection:
-    case http::field::transfer_encoding:
-    case http::field::te:
-    case http::field::trailer:
-    case http::field::upgrade:
-    case http::field::content_length:
-    case http::field::proxy_authenticate:
-    case http::field::proxy_authorization:
-      return true;
-    case http::field::unknown:
-      if (library::IsHopByHopOrFraming(name_string)) return true;
-      break;
-    default:
-      break;
-  }
-  return names_other_fields_ && IsHopByHop(name_string, connection_);
-}
 
 void Forwarder::ReleaseThreadPool() { t_pool.clear(); }
 
@@ -218,7 +164,7 @@ ForwardResult Forwarder::Failure(const UpstreamUrl& upstream, const boost::syste
 asio::awaitable<ForwardResult> Forwarder::Forward(const HttpRequest& request,
                                                   const UpstreamUrl& upstream,
                                                   std::string_view target,
-                                                  HttpResponse& response) {
+                                                  UpstreamResponse& response) {
   const auto started = std::chrono::steady_clock::now();
   // The configured URL text names the pool: no key is built per request.
   const std::string& key = upstream.text;
@@ -273,7 +219,7 @@ asio::awaitable<ForwardResult> Forwarder::Forward(const HttpRequest& request,
     response = parser.release();
     conn->parser.reset();
     if (auto& idle = t_pool[key];
-        response.keep_alive() && idle.size() < options_.max_idle_per_upstream) {
+        response.keep_alive && idle.size() < options_.max_idle_per_upstream) {
       conn->lowest().expires_never();
       idle.push_back(std::move(conn));
     }

@@ -21,12 +21,13 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/hop_by_hop.hpp"
 #include "proxy/route_table.hpp"
+#include "proxy/upstream_response.hpp"
 
 namespace gostly::proxy {
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
-using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
 enum class ForwardError { kNone, kUnreachable, kTimeout, kBadResponse };
 
@@ -53,7 +54,7 @@ class Forwarder {
   boost::asio::awaitable<ForwardResult> Forward(const HttpRequest& request,
                                                 const UpstreamUrl& upstream,
                                                 std::string_view target,
-                                                HttpResponse& response);
+                                                UpstreamResponse& response);
 
   // Drops the calling thread's idle upstream connections. Each I/O thread calls it after
   // its io_context stops, before the io_context is destroyed.
@@ -68,23 +69,6 @@ class Forwarder {
 
   Options options_;
   boost::asio::ssl::context ssl_;
-};
-
-// True for hop-by-hop and framing headers (library::IsHopByHopOrFraming) and any header
-// named in `connection` (RFC 9110 §7.6.1). Content-Length is recomputed by the callers.
-bool IsHopByHop(std::string_view name, std::string_view connection_header);
-
-// IsHopByHop for every field of one message, without comparing names: the standard
-// hop-by-hop and framing headers are known by Beast's field enum, and the Connection header
-// is read once, so that its usual "keep-alive" or "close" costs nothing per field.
-class HopByHopFilter {
- public:
-  explicit HopByHopFilter(std::string_view connection_header);
-  bool Drops(boost::beast::http::field name, std::string_view name_string) const;
-
- private:
-  std::string_view connection_;
-  bool names_other_fields_ = false;  // Connection lists more than keep-alive / close
 };
 
 }  // namespace gostly::proxy

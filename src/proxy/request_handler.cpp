@@ -32,36 +32,43 @@ void RedactedHeaderViews(const http::fields& fields, const std::vector<std::stri
   }
 }
 
+void RedactedHeaderViews(const UpstreamResponse& response, const std::vector<std::string>& extra,
+                         std::vector<library::HeaderView>& out) {
+  out.clear();
+  for (const auto& f : response.fields) {
+    const std::string_view name = response.name(f);
+    out.push_back({name, IsRedactedHeader(name, extra) ? kRedacted : response.value(f)});
+  }
+}
+
 }  // namespace
 
-std::string SerializeForwarded(const HttpResponse& response, bool head_request,
+std::string SerializeForwarded(const UpstreamResponse& response, bool head_request,
                                std::string_view extra) {
   using namespace std::string_view_literals;
   std::string out;
-  const auto& body = response.body();
-  out.reserve(256 + body.size());
-  const unsigned status = response.result_int();
+  const auto& body = response.body;
+  out.reserve(256 + response.text.size() + 4 * response.fields.size() + body.size());
+  const int status = response.status;
   char digits[24];
   out += "HTTP/1.1 "sv;
-  out.append(digits, std::to_chars(digits, digits + sizeof digits, status).ptr);
+  // Three digits, as the upstream's were: an upstream "099" must not become "99".
+  out += static_cast<char>('0' + status / 100 % 10);
+  out += static_cast<char>('0' + status / 10 % 10);
+  out += static_cast<char>('0' + status % 10);
   out += ' ';
   std::string_view reason = response.reason();
-  out += reason.empty() ? library::ReasonPhrase(static_cast<int>(status)) : reason;
+  out += reason.empty() ? library::ReasonPhrase(status) : reason;
   out += "\r\n"sv;
-  const HopByHopFilter hop_by_hop(response[http::field::connection]);
-  std::string_view upstream_length;
-  for (const auto& f : response) {
-    if (f.name() == http::field::content_length) {
-      upstream_length = f.value();
-      continue;
-    }
-    if (hop_by_hop.Drops(f.name(), f.name_string())) continue;
-    out.append(f.name_string()).append(": "sv).append(f.value()).append("\r\n"sv);
+  for (const auto& f : response.fields) {
+    if (f.hop_by_hop) continue;
+    out.append(response.name(f)).append(": "sv).append(response.value(f)).append("\r\n"sv);
   }
   out += extra;
   bool no_body = status < 200 || status == 204 || status == 304;
   if (head_request) {
-    if (!upstream_length.empty()) {
+    if (const std::string_view upstream_length = response.content_length();
+        !upstream_length.empty()) {
       out.append("Content-Length: "sv).append(upstream_length).append("\r\n"sv);
     }
     out += "\r\n"sv;
@@ -390,7 +397,7 @@ Reply RequestHandler::ForwardFailed(const HttpRequest& request, const Route& rou
 
 std::vector<CaptureRecord> RequestHandler::CaptureRecords(
     const HttpRequest& request, const Route& route, std::string_view recorded_target,
-    const HttpResponse& response, std::chrono::system_clock::time_point started,
+    const UpstreamResponse& response, std::chrono::system_clock::time_point started,
     double latency_ms) {
   // Encoded straight from the parsed messages: redaction happens here, before any I/O.
   thread_local std::vector<library::HeaderView> request_headers;
@@ -399,7 +406,7 @@ std::vector<CaptureRecord> RequestHandler::CaptureRecords(
   RedactedHeaderViews(response, route.redact_headers, response_headers);
   const std::string timestamp = common::FormatRfc3339(started);
   const std::string session = state_.learn_session_id();
-  const int status = static_cast<int>(response.result_int());
+  const int status = response.status;
   library::ExchangeView ex;
   ex.timestamp = timestamp;
   ex.service = route.service;
@@ -409,7 +416,7 @@ std::vector<CaptureRecord> RequestHandler::CaptureRecords(
   ex.request_body = request.body();
   ex.status = status;
   ex.response_headers = response_headers;
-  ex.response_body = response.body();
+  ex.response_body = response.body;
   ex.latency_ms = latency_ms;
   ex.recording_session_id = session;
 
@@ -422,7 +429,7 @@ std::vector<CaptureRecord> RequestHandler::CaptureRecords(
   if (state_.config().stateful_mocks &&
       (verb == http::verb::post || verb == http::verb::put || verb == http::verb::patch)) {
     if (auto resource = state_.resources().Observe(route.service, request.method_string(),
-                                                   recorded_target, status, response.body())) {
+                                                   recorded_target, status, response.body)) {
       records.push_back({state_.ResourceFile(route.service), state::EncodeResourceLine(*resource)});
       state_.metrics().CountResource("recorded");
     }
@@ -432,7 +439,8 @@ std::vector<CaptureRecord> RequestHandler::CaptureRecords(
 
 std::string RequestHandler::AnswerRecorded(const HttpRequest& request, const Route& route,
                                            std::string_view recorded_target,
-                                           const HttpResponse& response, bool capture_failed) {
+                                           const UpstreamResponse& response,
+                                           bool capture_failed) {
   // Serialised once: the answer, and (with its header spliced in) the session copy.
   std::string wire = SerializeForwarded(response, false, {});
   // Un-redacted, RAM only: replays Set-Cookie/CSRF exchanges of this window verbatim.
@@ -453,7 +461,7 @@ std::string RequestHandler::AnswerRecorded(const HttpRequest& request, const Rou
 asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const Route& route,
                                                std::string_view target, bool capture) {
   if (auto refused = RefuseForward(route, capture)) co_return std::move(*refused);
-  HttpResponse response;
+  UpstreamResponse response;
   const auto started = std::chrono::system_clock::now();
   ForwardResult result =
       co_await state_.forwarder().Forward(request, *route.upstream, target, response);
@@ -461,7 +469,7 @@ asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const
     co_return ForwardFailed(request, route, target, capture, result);
   }
   Reply reply;
-  reply.status = static_cast<int>(response.result_int());
+  reply.status = response.status;
   if (!capture) {
     reply.owned = SerializeForwarded(response, request.method() == http::verb::head, {});
     co_return reply;

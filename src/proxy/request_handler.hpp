@@ -56,11 +56,11 @@ class RequestHandler {
                       bool capture, const ForwardResult& result);
   std::vector<CaptureRecord> CaptureRecords(const HttpRequest& request, const Route& route,
                                             std::string_view recorded_target,
-                                            const HttpResponse& response,
+                                            const UpstreamResponse& response,
                                             std::chrono::system_clock::time_point started,
                                             double latency_ms);
   std::string AnswerRecorded(const HttpRequest& request, const Route& route,
-                             std::string_view recorded_target, const HttpResponse& response,
+                             std::string_view recorded_target, const UpstreamResponse& response,
                              bool capture_failed);
   Reply ResourceAnswer(const state::ResourceReply& answer);
   // The wait MOCK adds for learned latency (ProxyConfig::mock_latency); `recorded_ms` is the
@@ -82,7 +82,7 @@ class RequestHandler {
 // Serialises a forwarded response for the client: upstream status and reason, headers
 // without hop-by-hop ones, Content-Length recomputed (kept as sent for HEAD), `extra`
 // header lines appended.
-std::string SerializeForwarded(const HttpResponse& response, bool head_request,
+std::string SerializeForwarded(const UpstreamResponse& response, bool head_request,
                                std::string_view extra);
 
 // `wire` (serialised response bytes) with `header` ("Name: value\r\n") inserted after the

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "proxy/forwarder.hpp"
+#include "proxy/hop_by_hop.hpp"
 
 namespace gostly::proxy {
 namespace {
