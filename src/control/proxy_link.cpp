@@ -39,6 +39,13 @@ common::Result<json::value> ProxyLink::Call(const std::string& method, const std
   return parsed;
 }
 
+common::Status ProxyLink::Send(const std::string& method, const std::string& target,
+                               const std::string& body) const {
+  auto v = Call(method, target, body);
+  if (!v) return v.error_value();
+  return common::OkStatus();
+}
+
 common::Result<std::string> ProxyLink::GetMode() const {
   auto v = Call("GET", "/ghost/mode", "");
   if (!v) return v.error_value();
@@ -55,40 +62,26 @@ common::Result<std::string> ProxyLink::SetMode(const std::string& mode) const {
 }
 
 common::Status ProxyLink::PushRoutes(const json::value& routes) const {
-  auto v = Call("POST", "/ghost/upstreams", json::serialize(routes));
-  if (!v) return v.error_value();
-  return common::OkStatus();
+  return Send("POST", "/ghost/upstreams", json::serialize(routes));
 }
 
 common::Status ProxyLink::PutChaos(const json::value& config) const {
-  auto v = Call("PUT", "/ghost/chaos", json::serialize(config));
-  if (!v) return v.error_value();
-  return common::OkStatus();
+  return Send("PUT", "/ghost/chaos", json::serialize(config));
 }
 
 common::Status ProxyLink::PutStatecharts(const json::value& charts) const {
-  auto v = Call("PUT", "/ghost/statecharts", json::serialize(charts));
-  if (!v) return v.error_value();
-  return common::OkStatus();
+  return Send("PUT", "/ghost/statecharts", json::serialize(charts));
 }
 
 common::Status ProxyLink::AddMocks(const json::array& records) const {
-  auto v = Call("POST", "/ghost/mocks", json::serialize(records));
-  if (!v) return v.error_value();
-  return common::OkStatus();
+  return Send("POST", "/ghost/mocks", json::serialize(records));
 }
 
 common::Status ProxyLink::DeleteMocks(const json::array& requests) const {
-  auto v = Call("DELETE", "/ghost/mocks", json::serialize(requests));
-  if (!v) return v.error_value();
-  return common::OkStatus();
+  return Send("DELETE", "/ghost/mocks", json::serialize(requests));
 }
 
-common::Status ProxyLink::Reload() const {
-  auto v = Call("POST", "/ghost/admin/reload", "{}");
-  if (!v) return v.error_value();
-  return common::OkStatus();
-}
+common::Status ProxyLink::Reload() const { return Send("POST", "/ghost/admin/reload", "{}"); }
 
 common::Result<json::array> ProxyLink::Unmatched(int limit) const {
   auto v = Call("GET", "/ghost/unmatched?limit=" + std::to_string(limit), "");

@@ -43,6 +43,9 @@ class ProxyLink {
  private:
   common::Result<boost::json::value> Call(const std::string& method, const std::string& target,
                                           const std::string& body) const;
+  // Call for the endpoints whose answer carries nothing but success.
+  common::Status Send(const std::string& method, const std::string& target,
+                      const std::string& body) const;
 
   std::string url_;
   std::string api_key_;
