@@ -102,7 +102,8 @@ std::string PercentEncode(std::string_view s, bool in_query) {
 }
 
 bool IsRedactedMarker(std::string_view s) {
-  return s == kRedacted || Lower(s) == Lower(kRedactedInUri);
+  return s == kRedacted ||
+         (s.size() == kRedactedInUri.size() && Lower(s) == Lower(kRedactedInUri));
 }
 
 // "Bearer abc" -> "Bearer [REDACTED]" for the schemes of Authorization-style headers; any
@@ -546,8 +547,13 @@ bool Scrubber::ScrubComponent(std::string_view component, bool in_query, std::st
 }
 
 bool IsCredentialQueryParameter(std::string_view raw_name, std::string_view raw_value) {
-  return !raw_value.empty() && !IsRedactedMarker(raw_value) &&
-         IsSensitiveHeaderName(PercentDecode(raw_name));
+  // The proxy asks this of every query parameter it records or looks up: a name without
+  // escapes is checked as it is, not decoded into a copy first.
+  if (raw_value.empty()) return false;
+  const bool sensitive = raw_name.find('%') == std::string_view::npos
+                             ? IsSensitiveHeaderName(raw_name)
+                             : IsSensitiveHeaderName(PercentDecode(raw_name));
+  return sensitive && !IsRedactedMarker(raw_value);
 }
 
 bool Scrubber::ScrubQuery(std::string_view query, std::string& out, ScrubStats* stats) const {
