@@ -1,6 +1,5 @@
 #include "proxy/forwarder.hpp"
 
-#include "library/wire.hpp"
 #include "proxy/stream_parse.hpp"
 #include "proxy/timed_socket.hpp"
 
@@ -11,12 +10,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/string.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <openssl/ssl.h>
-#include <spdlog/spdlog.h>
 
 #include <memory>
 #include <optional>

@@ -39,23 +39,7 @@ void UpstreamResponseParser::on_field_impl(http::field name, string_view name_st
   response_.fields.push_back(f);
 }
 
-void UpstreamResponseParser::MarkHopByHop() {
-  std::string_view connection;
-  for (const auto& f : response_.fields) {
-    if (f.id == http::field::connection) {
-      connection = response_.value(f);
-      break;
-    }
-  }
-  const HopByHopFilter filter(connection);
-  for (auto& f : response_.fields) f.hop_by_hop = filter.Drops(f.id, response_.name(f));
-  marked_ = response_.fields.size();
-}
-
-void UpstreamResponseParser::on_header_impl(error_code&) {
-  MarkHopByHop();
-  response_.keep_alive = keep_alive();
-}
+void UpstreamResponseParser::on_header_impl(error_code&) {}
 
 void UpstreamResponseParser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                                                error_code&) {
@@ -80,10 +64,19 @@ std::size_t UpstreamResponseParser::on_chunk_body_impl(std::uint64_t, string_vie
 }
 
 void UpstreamResponseParser::on_finish_impl(error_code&) {
-  // Trailer fields of a chunked body arrive after the header and are passed on with it, so
-  // they are judged too: a Content-Length or Connection among them must not reach the client.
-  if (response_.fields.size() != marked_) MarkHopByHop();
-  // keep_alive() knows by now whether the body was delimited by the connection's close.
+  // Judged once the whole message is in, because a Connection header may name fields that
+  // came before it, and a chunked body's trailer fields (passed on with the header) come
+  // after the body: a Connection or Keep-Alive among them must not reach the client either.
+  std::string_view connection;
+  for (const auto& f : response_.fields) {
+    if (f.id == http::field::connection) {
+      connection = response_.value(f);
+      break;
+    }
+  }
+  const HopByHopFilter filter(connection);
+  for (auto& f : response_.fields) f.hop_by_hop = filter.Drops(f.id, response_.name(f));
+  // Known only now: whether the body was delimited by the connection's close.
   response_.keep_alive = keep_alive();
 }
 

@@ -6,8 +6,9 @@
 // are offsets into it. Parsing is still Beast's (basic_parser, with its header, body and
 // chunk handling and its limits); only where the parts land differs.
 //
-// Which fields are hop-by-hop (never sent on to the client) is decided once the header is
-// complete, because a Connection header may name fields that came before it.
+// Which fields are hop-by-hop (never sent on to the client) is decided once the message is
+// complete: a Connection header may name fields that came before it, and trailer fields
+// come after the body.
 #pragma once
 
 #include <boost/beast/http/basic_parser.hpp>
@@ -67,10 +68,7 @@ class UpstreamResponseParser : public boost::beast::http::basic_parser<false> {
   std::size_t on_chunk_body_impl(std::uint64_t remain, string_view body, error_code& ec) override;
   void on_finish_impl(error_code& ec) override;
 
-  void MarkHopByHop();  // sets every field's hop_by_hop from the fields so far
-
   UpstreamResponse response_;
-  std::size_t marked_ = 0;  // fields judged by MarkHopByHop
 };
 
 }  // namespace gostly::proxy
