@@ -62,11 +62,6 @@ Forwarder::Forwarder(Options options)
 
 namespace {
 
-double MillisSince(std::chrono::steady_clock::time_point started) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-      .count();
-}
-
 // The request as the upstream gets it, serialised by hand into one buffer: one write, none
 // of the serializer's buffer views.
 void SerializeRequest(const HttpRequest& request, const UpstreamUrl& upstream,
@@ -156,17 +151,18 @@ ForwardResult Forwarder::Failure(const UpstreamUrl& upstream, const boost::syste
 
 // A coroutine's frame is recycled by Asio only up to about 1 KB; above that every call is a
 // heap allocation. So what is big and per request (the serialised request, the response
-// parser) lives in the pooled connection, and connecting is a coroutine of its own.
+// parser) lives in the pooled connection, connecting is a coroutine of its own, and the
+// response is read here (ParseBuffered/AfterRead) rather than in a ParseFromStream frame.
 asio::awaitable<ForwardResult> Forwarder::Forward(const HttpRequest& request,
                                                   const UpstreamUrl& upstream,
                                                   std::string_view target,
                                                   UpstreamResponse& response) {
-  const auto started = std::chrono::steady_clock::now();
-  // The configured URL text names the pool: no key is built per request.
-  const std::string& key = upstream.text;
+  // The configured URL text names the pool: no key is built per request. The map's nodes
+  // are stable, so one lookup serves taking a connection and giving it back.
+  auto& idle = t_pool[upstream.text];
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<UpstreamConn> conn;
-    if (auto& idle = t_pool[key]; !idle.empty()) {
+    if (!idle.empty()) {
       conn = std::move(idle.back());
       idle.pop_back();
     }
@@ -174,10 +170,7 @@ asio::awaitable<ForwardResult> Forwarder::Forward(const HttpRequest& request,
     if (!conn) {
       ForwardResult failure;
       conn = co_await Connect(upstream, failure);
-      if (!conn) {
-        failure.latency_ms = MillisSince(started);
-        co_return failure;
-      }
+      if (!conn) co_return failure;
     }
 
     SerializeRequest(request, upstream, target, conn->wire);
@@ -195,11 +188,21 @@ asio::awaitable<ForwardResult> Forwarder::Forward(const HttpRequest& request,
     parser.header_limit(64 * 1024);
     parser.eager(true);
     if (request.method() == http::verb::head) parser.skip(true);
-    if (!ec) {
+    while (!ec) {
+      if (auto outcome = ParseBuffered(conn->buffer, parser, false)) {
+        ec = *outcome;
+        break;
+      }
+      auto read = conn->buffer.prepare(kParseReadSize);
+      std::size_t n = 0;
       if (conn->plain) {
-        ec = co_await ParseFromStream(*conn->plain, conn->buffer, parser, false);
+        std::tie(ec, n) = co_await conn->plain->async_read_some(read, kNoThrow);
       } else {
-        ec = co_await ParseFromStream(*conn->tls, conn->buffer, parser, false);
+        std::tie(ec, n) = co_await conn->tls->async_read_some(read, kNoThrow);
+      }
+      if (auto outcome = AfterRead(conn->lowest(), conn->buffer, parser, false, ec, n)) {
+        ec = *outcome;
+        break;
       }
     }
     if (ec && conn->lowest().expired()) ec = beast::error::timeout;
@@ -208,21 +211,17 @@ asio::awaitable<ForwardResult> Forwarder::Forward(const HttpRequest& request,
       // byte arrives; retry once on a fresh connection.
       const bool nothing_received = !parser.got_some();
       if (reused && nothing_received && !IsTimeout(ec) && attempt == 0) continue;
-      ForwardResult failure = Failure(upstream, ec, nothing_received);
-      failure.latency_ms = MillisSince(started);
-      co_return failure;
+      co_return Failure(upstream, ec, nothing_received);
     }
     response = parser.release();
     conn->parser.reset();
-    if (auto& idle = t_pool[key];
-        response.keep_alive && idle.size() < options_.max_idle_per_upstream) {
+    if (response.keep_alive && idle.size() < options_.max_idle_per_upstream) {
       conn->lowest().expires_never();
       idle.push_back(std::move(conn));
     }
-    co_return ForwardResult{ForwardError::kNone, {}, MillisSince(started)};
+    co_return ForwardResult{};
   }
-  co_return ForwardResult{ForwardError::kUnreachable, "upstream " + upstream.text + " failed",
-                          MillisSince(started)};
+  co_return ForwardResult{ForwardError::kUnreachable, "upstream " + upstream.text + " failed"};
 }
 
 }  // namespace gostly::proxy

@@ -34,7 +34,6 @@ enum class ForwardError { kNone, kUnreachable, kTimeout, kBadResponse };
 struct ForwardResult {
   ForwardError error = ForwardError::kNone;
   std::string message;  // operator-readable, names the upstream
-  double latency_ms = 0;
 };
 
 struct UpstreamConn;  // a pooled upstream connection (forwarder.cpp)

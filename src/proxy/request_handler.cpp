@@ -144,13 +144,33 @@ std::variant<Reply, RequestHandler::Pending> RequestHandler::Decide(
   return Pending{std::move(view), &route, std::string(rel), mode == Mode::kLearn, chaos};
 }
 
-asio::awaitable<Reply> RequestHandler::Complete(const HttpRequest& request, Pending pending) {
+// Forwarding is done here, in the one coroutine the session awaits; the work between the
+// waits is in plain functions (RefuseForward, ForwardFailed, CaptureRecords,
+// AnswerRecorded), which keeps the frame small.
+asio::awaitable<Reply> RequestHandler::Complete(const HttpRequest& request,
+                                                const Pending& pending) {
+  Reply reply;
   if (pending.route == nullptr) {
-    Reply reply = co_await admin_.AddMocks(request);
+    reply = co_await admin_.AddMocks(request);
     reply.route = RouteKind::kAdmin;
     co_return reply;
   }
-  Reply reply = co_await Forward(request, *pending.route, pending.target, pending.capture);
+  const Route& route = *pending.route;
+  if (RefuseForward(route, pending.capture, reply)) {
+    // answered without forwarding
+  } else if (!pending.capture) {
+    UpstreamResponse response;
+    const ForwardResult result =
+        co_await state_.forwarder().Forward(request, *route.upstream, pending.target, response);
+    if (result.error != ForwardError::kNone) {
+      reply = ForwardFailed(request, route, pending.target, false, result);
+    } else {
+      reply.status = response.status;
+      reply.owned = SerializeForwarded(response, request.method() == http::verb::head, {});
+    }
+  } else {
+    reply = co_await Learn(request, route, pending.target);
+  }
   if (pending.chaos) ApplyChaos(reply, *pending.chaos);
   co_return reply;
 }
@@ -360,23 +380,25 @@ Reply RequestHandler::Miss(const ProxyView& view, std::string_view service,
   return r;
 }
 
-std::optional<Reply> RequestHandler::RefuseForward(const Route& route, bool capture) {
+bool RequestHandler::RefuseForward(const Route& route, bool capture, Reply& reply) {
   auto& metrics = state_.metrics();
   metrics.CountRequest(capture ? MatchType::kLearn : MatchType::kPassthrough);
   if (!route.upstream) {
-    return ErrorReply(502, "no_upstream",
-                      fmt::format("Service '{}' has no upstream. Start with BACKEND_URL=… or "
-                                  "set one with POST /ghost/upstreams.",
-                                  route.service));
+    reply = ErrorReply(502, "no_upstream",
+                       fmt::format("Service '{}' has no upstream. Start with BACKEND_URL=… or "
+                                   "set one with POST /ghost/upstreams.",
+                                   route.service));
+    return true;
   }
   // Refuse before contacting the upstream, so an exchange we answer is never one we drop.
   if (capture && !state_.capture().TryReserve()) {
     metrics.capture_rejected->Inc();
-    return ErrorReply(503, "capture_backlog",
-                      "The capture writer is behind; the request was not forwarded.",
-                      "Retry-After: 1\r\n");
+    reply = ErrorReply(503, "capture_backlog",
+                       "The capture writer is behind; the request was not forwarded.",
+                       "Retry-After: 1\r\n");
+    return true;
   }
-  return std::nullopt;
+  return false;
 }
 
 Reply RequestHandler::ForwardFailed(const HttpRequest& request, const Route& route,
@@ -456,31 +478,28 @@ std::string RequestHandler::AnswerRecorded(const HttpRequest& request, const Rou
   return SerializeForwarded(response, head, capture_failed ? "X-Ghost-Capture: failed\r\n" : "");
 }
 
-// A coroutine frame over about 1 KB is a heap allocation on every call (Asio recycles only
-// smaller ones), so the work between the two waits is done in the plain functions above.
-asio::awaitable<Reply> RequestHandler::Forward(const HttpRequest& request, const Route& route,
-                                               std::string_view target, bool capture) {
-  if (auto refused = RefuseForward(route, capture)) co_return std::move(*refused);
+// LEARN: forwarded, timed, and answered once the capture writer has written the exchange.
+asio::awaitable<Reply> RequestHandler::Learn(const HttpRequest& request, const Route& route,
+                                             std::string_view target) {
   UpstreamResponse response;
   const auto started = std::chrono::system_clock::now();
-  ForwardResult result =
+  const auto started_steady = std::chrono::steady_clock::now();
+  const ForwardResult result =
       co_await state_.forwarder().Forward(request, *route.upstream, target, response);
   if (result.error != ForwardError::kNone) {
-    co_return ForwardFailed(request, route, target, capture, result);
+    co_return ForwardFailed(request, route, target, true, result);
   }
+  const double latency_ms = std::chrono::duration<double, std::milli>(
+                                std::chrono::steady_clock::now() - started_steady)
+                                .count();
   Reply reply;
   reply.status = response.status;
-  if (!capture) {
-    reply.owned = SerializeForwarded(response, request.method() == http::verb::head, {});
-    co_return reply;
-  }
   // What is recorded is the target with credential query values redacted; the upstream got
   // the real one.
   std::string redacted_target;
   const std::string_view recorded_target = RedactQueryCredentials(target, redacted_target);
   auto [ec] = co_await state_.capture().AsyncAppend(
-      CaptureRecords(request, route, recorded_target, response, started, result.latency_ms),
-      kNoThrow);
+      CaptureRecords(request, route, recorded_target, response, started, latency_ms), kNoThrow);
   reply.owned = AnswerRecorded(request, route, recorded_target, response, bool(ec));
   co_return reply;
 }

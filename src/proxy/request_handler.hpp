@@ -41,17 +41,20 @@ class RequestHandler {
   // cost no coroutine frame; the rest come back as Pending for Complete().
   std::variant<Reply, Pending> Decide(const HttpRequest& request);
 
-  boost::asio::awaitable<Reply> Complete(const HttpRequest& request, Pending pending);
+  // `pending` is the caller's and must outlive the await (the session keeps it in its own
+  // frame, so this frame stays under the size Asio recycles).
+  boost::asio::awaitable<Reply> Complete(const HttpRequest& request, const Pending& pending);
 
  private:
   Reply Mock(const HttpRequest& request, const ViewRef& view, const Route& route,
              std::string_view target);
-  boost::asio::awaitable<Reply> Forward(const HttpRequest& request, const Route& route,
-                                        std::string_view target, bool capture);
-  // Forward's steps outside the coroutine (which keeps its frame small): the answer instead
-  // of forwarding (no upstream, capture backlog), the answer to a failed forward, the records
-  // LEARN writes, and the answer once they are written.
-  std::optional<Reply> RefuseForward(const Route& route, bool capture);
+  // LEARN's forward: the exchange is recorded before the answer is returned.
+  boost::asio::awaitable<Reply> Learn(const HttpRequest& request, const Route& route,
+                                      std::string_view target);
+  // Forwarding's steps outside the coroutines (which keeps their frames small): the answer
+  // instead of forwarding (no upstream, capture backlog), the answer to a failed forward,
+  // the records LEARN writes, and the answer once they are written.
+  bool RefuseForward(const Route& route, bool capture, Reply& reply);  // true: `reply` set
   Reply ForwardFailed(const HttpRequest& request, const Route& route, std::string_view target,
                       bool capture, const ForwardResult& result);
   std::vector<CaptureRecord> CaptureRecords(const HttpRequest& request, const Route& route,

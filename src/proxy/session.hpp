@@ -148,8 +148,15 @@ boost::asio::awaitable<void> RunSession(Stream& stream, RequestHandler& handler,
       if (ec) co_return;
       buffer.commit(n);
     }
-    detail::SetExpiry(stream, limits.header_timeout);
-    auto hec = co_await ParseFromStream(stream, buffer, parser, true);
+    // A header that arrived whole (the usual case) is parsed without a coroutine frame or a
+    // header deadline; a partial one gets the header deadline for the rest.
+    boost::system::error_code hec;
+    if (auto outcome = ParseBuffered(buffer, parser, true)) {
+      hec = *outcome;
+    } else {
+      detail::SetExpiry(stream, limits.header_timeout);
+      hec = co_await ParseFromStream(stream, buffer, parser, true);
+    }
     auto& message = parser.get();
     if (!hec && !parser.is_done()) {
       if (beast::iequals(message[http::field::expect], "100-continue")) {
@@ -159,7 +166,11 @@ boost::asio::awaitable<void> RunSession(Stream& stream, RequestHandler& handler,
       }
       detail::SetExpiry(stream, limits.idle_timeout);
       parser.eager(true);
-      hec = co_await ParseFromStream(stream, buffer, parser, false);
+      if (auto outcome = ParseBuffered(buffer, parser, false)) {
+        hec = *outcome;
+      } else {
+        hec = co_await ParseFromStream(stream, buffer, parser, false);
+      }
     }
     if (hec) {
       if (auto rejection = detail::RejectionFor(hec, limits)) {
@@ -178,8 +189,8 @@ boost::asio::awaitable<void> RunSession(Stream& stream, RequestHandler& handler,
       if (auto* now = std::get_if<Reply>(&decision)) {
         reply = std::move(*now);
       } else {
-        reply = co_await handler.Complete(
-            message, std::move(std::get<RequestHandler::Pending>(decision)));
+        // `decision` lives in this frame until the await is over.
+        reply = co_await handler.Complete(message, std::get<RequestHandler::Pending>(decision));
       }
     } catch (const std::exception& e) {
       spdlog::error("request {} {} failed: {}", message.method_string(), message.target(),

@@ -1,8 +1,16 @@
 #include "proxy/timed_socket.hpp"
 
+#include <time.h>
+
 namespace gostly::proxy {
 
 namespace asio = boost::asio;
+
+CoarseClock::time_point CoarseClock::now() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+}
 
 TimedSocket::TimedSocket(asio::ip::tcp::socket socket)
     : state_(std::make_shared<State>(std::move(socket))) {}
@@ -28,7 +36,9 @@ void TimedSocket::expires_after(Clock::duration after) {
 void TimedSocket::Arm(const std::shared_ptr<State>& state) {
   State& s = *state;
   s.armed_for = s.deadline;
-  s.timer.expires_at(s.deadline);  // cancels a wait pending for a later time
+  // The timer runs on steady_clock; the deadline is on the coarse clock, which lags it by
+  // less than its resolution, so at worst the wait ends that much early and is re-armed.
+  s.timer.expires_after(s.deadline - Clock::now());  // cancels a wait pending for a later time
   const std::uint64_t generation = ++s.generation;
   s.timer.async_wait([state, generation](const boost::system::error_code& ec) {
     State& st = *state;
