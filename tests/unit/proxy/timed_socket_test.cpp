@@ -1,5 +1,6 @@
 // TimedSocket's deadline over a real loopback connection: it ends a pending read, moving it
 // earlier takes effect, clearing it disarms it, and the send side survives an expiry.
+// CoarseClock, which the deadlines are kept on, follows the steady clock within a tick.
 // Each test has a guard timer that stops the io_context, so none can hang; the guards are
 // far longer than the deadlines they check, and nothing asserts how fast anything ran.
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "proxy/timed_socket.hpp"
 
@@ -152,6 +154,21 @@ TEST(TimedSocket, DestroyingTheSocketWithAWaitPendingIsSafe) {
   pair->ours.expires_after(1h);
   pair.reset();  // the pending wait is cancelled and its handler keeps the state alive
   EXPECT_NO_THROW(io.run());
+}
+
+TEST(CoarseClock, FollowsTheSteadyClockWithinItsResolution) {
+  const auto steady0 = std::chrono::steady_clock::now();
+  const auto coarse0 = CoarseClock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  const auto coarse1 = CoarseClock::now();
+  const auto steady1 = std::chrono::steady_clock::now();
+  EXPECT_GE(coarse1, coarse0);
+  // Both are CLOCK_MONOTONIC; the coarse one lags by less than a tick (at most 10 ms on
+  // any HZ setting).
+  const auto coarse_elapsed = coarse1 - coarse0;
+  const auto steady_elapsed = steady1 - steady0;
+  EXPECT_LE(coarse_elapsed, steady_elapsed + std::chrono::milliseconds(10));
+  EXPECT_GE(coarse_elapsed, std::chrono::milliseconds(30) - std::chrono::milliseconds(10));
 }
 
 }  // namespace
