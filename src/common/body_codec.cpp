@@ -1,6 +1,9 @@
 #include "common/body_codec.hpp"
 
 #include <openssl/evp.h>
+// Inlined: the capture path hashes every JSON key of a body, most of them a few bytes long,
+// where a call into the shared library costs more than the hash.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <algorithm>
@@ -138,6 +141,10 @@ std::size_t EscapedLength(std::string_view s) {
 // written differently, a duplicate key). Equal lengths then mean equal bytes: whitespace
 // only adds length, and every other way of writing a string is longer than the serializer's
 // except upper-case hex in \u00XX, which the caller rules out.
+//
+// In a body without a backslash no string has an escape, so each string's serialisation is
+// its bytes as sent (a valid document has no raw control character, quote or backslash in
+// a string) and its length needs no scan: `escapes` false says so.
 class CanonicalLength {
  public:
   static constexpr std::size_t max_object_size = json::object::max_size();
@@ -151,7 +158,8 @@ class CanonicalLength {
     std::vector<std::uint64_t> keys;  // key hashes of the open objects, separated by marks
     std::string part;
   };
-  explicit CanonicalLength(Scratch& scratch) : keys_(scratch.keys), part_(scratch.part) {
+  CanonicalLength(Scratch& scratch, bool escapes)
+      : keys_(scratch.keys), part_(scratch.part), escapes_(escapes) {
     keys_.clear();
     part_.clear();
   }
@@ -187,7 +195,7 @@ class CanonicalLength {
       part_.append(s.data(), s.size());
       key = part_;
     }
-    length += EscapedLength(key) + 3;  // quotes and colon
+    length += Escaped(key) + 3;  // quotes and colon
     // A duplicate key would be dropped by the DOM: not reproducible.
     std::uint64_t h = XXH3_64bits(key.data(), key.size());
     if (h == kObjectMark) h = 1;
@@ -199,11 +207,11 @@ class CanonicalLength {
     return canonical;
   }
   bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
-    length += EscapedLength(std::string_view(s.data(), s.size()));
+    length += Escaped(std::string_view(s.data(), s.size()));
     return true;
   }
   bool on_string(json::string_view s, std::size_t, json::error_code&) {
-    length += EscapedLength(std::string_view(s.data(), s.size())) + 2;
+    length += Escaped(std::string_view(s.data(), s.size())) + 2;
     return true;
   }
   bool on_number_part(json::string_view s, json::error_code&) {
@@ -211,13 +219,18 @@ class CanonicalLength {
     return true;
   }
   bool on_int64(std::int64_t v, json::string_view s, json::error_code&) {
-    return Number(json::value(v), s);
+    return Integer(v, s);
   }
   bool on_uint64(std::uint64_t v, json::string_view s, json::error_code&) {
-    return Number(json::value(v), s);
+    return Integer(v, s);
   }
   bool on_double(double v, json::string_view s, json::error_code&) {
-    return Number(json::value(v), s);
+    // Rare in practice and the serializer's double format is its own: ask it.
+    part_.append(s.data(), s.size());
+    canonical = json::serialize(json::value(v)) == part_;
+    length += part_.size();
+    part_.clear();
+    return canonical;
   }
   bool on_bool(bool v, json::error_code&) {
     length += v ? 4 : 5;
@@ -231,25 +244,21 @@ class CanonicalLength {
   bool on_comment(json::string_view, json::error_code&) { return false; }
 
  private:
-  // The serializer's text for the parsed number must be the text that was sent.
-  bool Number(const json::value& v, json::string_view s) {
-    part_.append(s.data(), s.size());
-    char buf[64];
-    std::size_t n = 0;
-    if (v.is_int64()) {
-      n = static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v.get_int64()).ptr - buf);
-    } else if (v.is_uint64()) {
-      n = static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v.get_uint64()).ptr - buf);
-    } else {
-      // Rare in practice and the serializer's double format is its own: ask it.
-      std::string text = json::serialize(v);
-      canonical = text == part_;
-      length += part_.size();
-      part_.clear();
-      return canonical;
+  std::size_t Escaped(std::string_view s) const { return escapes_ ? EscapedLength(s) : s.size(); }
+
+  // The serializer writes an integer as to_chars does; that must be the text that was sent
+  // (the whole of it arrives here, or its start in part_ when the parser was suspended).
+  template <typename Int>
+  bool Integer(Int v, json::string_view s) {
+    std::string_view sent(s.data(), s.size());
+    if (!part_.empty()) {
+      part_.append(s.data(), s.size());
+      sent = part_;
     }
-    canonical = std::string_view(buf, n) == part_;
-    length += part_.size();
+    char buf[24];
+    const auto n = static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf);
+    canonical = std::string_view(buf, n) == sent;
+    length += sent.size();
     part_.clear();
     return canonical;
   }
@@ -257,6 +266,7 @@ class CanonicalLength {
   static constexpr std::uint64_t kObjectMark = 0;  // a key hashing to 0 only costs a false "duplicate"
   std::vector<std::uint64_t>& keys_;
   std::string& part_;
+  const bool escapes_;
 };
 
 }  // namespace
@@ -264,14 +274,15 @@ class CanonicalLength {
 BodyEncoding ClassifyBody(std::string_view body) {
   if (!body.empty() && (body.front() == '{' || body.front() == '[')) {
     thread_local CanonicalLength::Scratch scratch;
-    json::basic_parser<CanonicalLength> parser{json::parse_options{}, scratch};
+    const bool escapes = body.find('\\') != std::string_view::npos;
+    json::basic_parser<CanonicalLength> parser{json::parse_options{}, scratch, escapes};
     json::error_code ec;
     parser.write_some(false, body.data(), body.size(), ec);
     const CanonicalLength& h = parser.handler();
     if (!ec && h.canonical && h.length == body.size()) {
       // \u00XX escapes are the one equal-length spelling the length cannot tell apart
       // (upper- vs lower-case hex): decide those few bodies the slow way.
-      if (body.find("\\u") == std::string_view::npos) return BodyEncoding::kJson;
+      if (!escapes || body.find("\\u") == std::string_view::npos) return BodyEncoding::kJson;
       return detail::ClassifyBodyByDom(body);
     }
   }

@@ -1,6 +1,7 @@
 #include "library/exchange.hpp"
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -15,15 +16,21 @@ namespace {
 // parser's default depth limit (32): a lower limit here would reject our own output.
 constexpr std::size_t kMaxDepth = 64;
 
-// Boost.JSON 1.81 writes NaN and infinities as bare words, which no JSON parser (ours
-// included) reads back.
-json::value LatencyValue(double latency_ms) {
-  if (!std::isfinite(latency_ms) || latency_ms < 0) return 0;
-  // Integral values are written as integers: "12" reads better than "1.2E1".
-  if (latency_ms < 9.0e15 && latency_ms == std::floor(latency_ms)) {
-    return static_cast<std::int64_t>(latency_ms);
+// The latency as a JSON number. NaN and infinities (which no JSON parser reads back) and
+// negative values are written as 0; integral values as integers ("12", not "12.0"); others
+// in the shortest form that reads back as the same double (std::to_chars, which is valid
+// JSON and costs a fraction of a Boost.JSON value's serialisation).
+void AppendLatency(std::string& out, double latency_ms) {
+  char buf[32];
+  char* end = buf;
+  if (!std::isfinite(latency_ms) || latency_ms < 0) {
+    *end++ = '0';
+  } else if (latency_ms < 9.0e15 && latency_ms == std::floor(latency_ms)) {
+    end = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(latency_ms)).ptr;
+  } else {
+    end = std::to_chars(buf, buf + sizeof buf, latency_ms).ptr;
   }
-  return latency_ms;
+  out.append(buf, end);
 }
 
 common::Result<std::string> OptionalString(const json::object& record, std::string_view field) {
@@ -180,7 +187,7 @@ std::string EncodeExchangeLine(const ExchangeView& exchange) {
   AppendHeaders(line, exchange.response_headers);
   AppendBody(line, "response_body", exchange.response_body);
   line += ",\"latency_ms\":";
-  line += json::serialize(LatencyValue(exchange.latency_ms));
+  AppendLatency(line, exchange.latency_ms);
   line += ",\"recording_session_id\":";
   common::AppendJsonString(line, exchange.recording_session_id);
   if (exchange.deleted) line += ",\"deleted\":true";

@@ -117,8 +117,7 @@ bool CaptureWriter::WriteAll(const std::filesystem::path& file,
   // One writev per IOV_MAX lines: the lines are written straight from where they were
   // encoded, and with O_APPEND each call lands whole. After a short write (disk full, a
   // signal) the rest continues from the byte where it stopped.
-  std::vector<iovec> iov;
-  iov.reserve(std::min<std::size_t>(pieces.size(), IOV_MAX));
+  thread_local std::vector<iovec> iov;  // its capacity is kept for the next flush
   std::size_t next = 0;      // first piece not yet in iov
   std::size_t skip = 0;      // bytes of pieces[next] already written
   while (next < pieces.size()) {
@@ -153,25 +152,39 @@ bool CaptureWriter::WriteAll(const std::filesystem::path& file,
 }
 
 std::vector<bool> CaptureWriter::WriteJobs(const std::vector<Job>& jobs) {
-  // The lines per file, in arrival order within each file.
-  std::vector<std::pair<const std::filesystem::path*, std::vector<std::string_view>>> per_file;
+  // The lines per file, in arrival order within each file. Kept per thread with their
+  // capacity: a turn's flush then allocates nothing for them.
+  struct FileLines {
+    const std::filesystem::path* file;
+    std::vector<std::string_view> lines;
+  };
+  thread_local std::vector<FileLines> per_file_buffers;
+  std::size_t files = 0;
   auto add = [&](const std::filesystem::path& file, std::string_view line) {
-    // Compare the native strings: path::operator== compares element by element.
-    auto it = std::find_if(per_file.begin(), per_file.end(),
-                           [&](const auto& f) { return f.first->native() == file.native(); });
-    if (it == per_file.end()) {
-      it = per_file.emplace(per_file.end(), &file, std::vector<std::string_view>());
+    // Usually the same object; otherwise compare the native strings (path::operator==
+    // compares element by element).
+    std::size_t i = 0;
+    while (i < files && per_file_buffers[i].file != &file &&
+           per_file_buffers[i].file->native() != file.native()) {
+      ++i;
     }
-    it->second.push_back(line);
+    if (i == files) {
+      if (files == per_file_buffers.size()) per_file_buffers.emplace_back();
+      per_file_buffers[files].file = &file;
+      per_file_buffers[files].lines.clear();
+      ++files;
+    }
+    per_file_buffers[i].lines.push_back(line);
   };
   for (const auto& job : jobs) {
     for (const auto& rec : job.records) {
-      add(rec.file, rec.line);
-      if (!rec.also_file.empty()) add(rec.also_file, rec.line);
+      add(*rec.file, rec.line);
+      if (rec.also_file) add(*rec.also_file, rec.line);
     }
   }
   std::vector<const std::string*> failed;  // native names of the files not written
-  for (const auto& [file, lines] : per_file) {
+  for (std::size_t i = 0; i < files; ++i) {
+    const auto& [file, lines] = per_file_buffers[i];
     if (WriteAll(*file, lines)) continue;
     failed.push_back(&file->native());
     if (io_errors_) io_errors_->Inc();
@@ -185,7 +198,7 @@ std::vector<bool> CaptureWriter::WriteJobs(const std::vector<Job>& jobs) {
   };
   for (std::size_t j = 0; j < jobs.size(); ++j) {
     for (const auto& rec : jobs[j].records) {
-      if (is_failed(rec.file) || (!rec.also_file.empty() && is_failed(rec.also_file))) {
+      if (is_failed(*rec.file) || (rec.also_file && is_failed(*rec.also_file))) {
         ok[j] = false;
       }
     }

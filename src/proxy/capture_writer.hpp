@@ -39,10 +39,27 @@
 
 namespace gostly::proxy {
 
+// A capture file's path (absolute or relative to the process' working directory), shared:
+// a LEARN exchange names its files without copying their paths, each copy of which would
+// cost several allocations.
+using CapturePath = std::shared_ptr<const std::filesystem::path>;
+
+inline CapturePath MakeCapturePath(std::filesystem::path file) {
+  return std::make_shared<const std::filesystem::path>(std::move(file));
+}
+
 struct CaptureRecord {
-  std::filesystem::path file;  // absolute or relative to the process' working directory
-  std::string line;            // ends with '\n'
-  std::filesystem::path also_file = {};  // when set, the same line is appended here too
+  CaptureRecord(CapturePath file_, std::string line_, CapturePath also_file_ = nullptr)
+      : file(std::move(file_)), line(std::move(line_)), also_file(std::move(also_file_)) {}
+  CaptureRecord(const std::filesystem::path& file_, std::string line_,
+                const std::filesystem::path& also_file_ = {})
+      : file(MakeCapturePath(file_)),
+        line(std::move(line_)),
+        also_file(also_file_.empty() ? nullptr : MakeCapturePath(also_file_)) {}
+
+  CapturePath file;
+  std::string line;       // ends with '\n'
+  CapturePath also_file;  // when set, the same line is appended here too
 };
 
 class CaptureWriter {

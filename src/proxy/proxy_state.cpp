@@ -274,10 +274,10 @@ namespace {
 
 // Per-thread cache of the two capture paths of a service: building them costs several
 // allocations, and LEARN needs them on every exchange.
-const std::pair<fs::path, fs::path>& CapturePaths(const ProxyConfig& config,
-                                                  std::uint64_t instance,
-                                                  std::string_view service) {
-  thread_local std::unordered_map<std::string, std::pair<fs::path, fs::path>> cache;
+const std::pair<CapturePath, CapturePath>& CapturePaths(const ProxyConfig& config,
+                                                        std::uint64_t instance,
+                                                        std::string_view service) {
+  thread_local std::unordered_map<std::string, std::pair<CapturePath, CapturePath>> cache;
   // An instance id, not an address: a later ProxyState may reuse this one's memory.
   thread_local std::uint64_t owner = 0;
   if (owner != instance) {
@@ -289,7 +289,8 @@ const std::pair<fs::path, fs::path>& CapturePaths(const ProxyConfig& config,
   std::string file = SanitizeServiceId(service) + ".jsonl";
   return cache
       .emplace(std::string(service),
-               std::make_pair(config.data_dir / "traffic" / file, config.mock_dir / file))
+               std::make_pair(MakeCapturePath(config.data_dir / "traffic" / file),
+                              MakeCapturePath(config.mock_dir / file)))
       .first->second;
 }
 
@@ -338,11 +339,11 @@ void ProxyState::LoadResources() {
   }
 }
 
-const fs::path& ProxyState::TrafficFile(std::string_view service) const {
+const CapturePath& ProxyState::TrafficFile(std::string_view service) const {
   return CapturePaths(config_, instance_id_, service).first;
 }
 
-const fs::path& ProxyState::MockFile(std::string_view service) const {
+const CapturePath& ProxyState::MockFile(std::string_view service) const {
   return CapturePaths(config_, instance_id_, service).second;
 }
 

@@ -82,9 +82,10 @@ class ProxyState {
   // resources/{service}.jsonl: the resources LEARN recorded (DESIGN §12).
   std::filesystem::path ResourceFile(std::string_view service) const;
 
-  // Valid until the calling thread exits; cached per thread.
-  const std::filesystem::path& TrafficFile(std::string_view service) const;
-  const std::filesystem::path& MockFile(std::string_view service) const;
+  // traffic/{service}.jsonl and mocks/{service}.jsonl. The reference is valid until the
+  // calling thread exits (cached per thread); the path it holds, as long as it is shared.
+  const CapturePath& TrafficFile(std::string_view service) const;
+  const CapturePath& MockFile(std::string_view service) const;
 
   // Starts the mode-file and library watchers.
   void StartWatching();

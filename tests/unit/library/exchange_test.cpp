@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cmath>
 #include <limits>
 #include <string>
 
@@ -97,6 +98,33 @@ TEST(ExchangeLine, NonFiniteLatencyStillWritesValidJson) {
   auto decoded = DecodeExchangeLine(EncodeExchangeLine(ex));
   ASSERT_TRUE(decoded.ok()) << decoded.error();
   EXPECT_EQ(decoded->latency_ms, 0);
+}
+
+TEST(ExchangeLine, LatencyIsWrittenAsAJsonNumberThatReadsBackTheSame) {
+  const struct {
+    double latency;
+    std::string_view written;  // the latency_ms value as it appears in the line
+  } cases[] = {
+      {12.0, "12"},
+      {0.873412, "0.873412"},
+      {1234.5678901, "1234.5678901"},
+      {1.5e-7, "1.5e-07"},
+      {1e300, "1e+300"},
+      {-3.0, "0"},
+      {std::numeric_limits<double>::infinity(), "0"},
+  };
+  for (const auto& c : cases) {
+    Exchange ex = SampleExchange();
+    ex.latency_ms = c.latency;
+    const std::string line = EncodeExchangeLine(ex);
+    EXPECT_NE(line.find(std::string("\"latency_ms\":") + std::string(c.written) + ","),
+              std::string::npos)
+        << line;
+    auto decoded = DecodeExchangeLine(line);
+    ASSERT_TRUE(decoded.ok()) << decoded.error();
+    EXPECT_EQ(decoded->latency_ms, c.latency >= 0 && std::isfinite(c.latency) ? c.latency : 0)
+        << c.written;
+  }
 }
 
 TEST(ExchangeLine, TrailingNewlineIsOptional) {
