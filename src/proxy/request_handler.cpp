@@ -167,6 +167,7 @@ asio::awaitable<Reply> RequestHandler::Complete(const HttpRequest& request,
     } else {
       reply.status = response.status;
       reply.owned = SerializeForwarded(response, request.method() == http::verb::head, {});
+      Recycle(std::move(response));
     }
   } else {
     reply = co_await Learn(request, route, pending.target);
@@ -501,6 +502,7 @@ asio::awaitable<Reply> RequestHandler::Learn(const HttpRequest& request, const R
   auto [ec] = co_await state_.capture().AsyncAppend(
       CaptureRecords(request, route, recorded_target, response, started, latency_ms), kNoThrow);
   reply.owned = AnswerRecorded(request, route, recorded_target, response, bool(ec));
+  Recycle(std::move(response));
   co_return reply;
 }
 

@@ -15,6 +15,37 @@ std::string_view UpstreamResponse::content_length() const {
   return {};
 }
 
+namespace {
+
+constexpr std::size_t kRecycledPerThread = 8;
+constexpr std::size_t kRecycledMaxBytes = 64 * 1024;
+
+thread_local std::vector<UpstreamResponse> t_recycled;
+
+}  // namespace
+
+UpstreamResponse RecycledResponse() {
+  if (t_recycled.empty()) return {};
+  UpstreamResponse r = std::move(t_recycled.back());
+  t_recycled.pop_back();
+  return r;
+}
+
+void Recycle(UpstreamResponse&& response) {
+  if (t_recycled.size() >= kRecycledPerThread || response.text.capacity() > kRecycledMaxBytes ||
+      response.body.capacity() > kRecycledMaxBytes ||
+      response.fields.capacity() * sizeof(UpstreamResponse::Field) > kRecycledMaxBytes) {
+    return;  // freed with `response`'s owner
+  }
+  UpstreamResponse& kept = t_recycled.emplace_back(std::move(response));
+  kept.status = 0;
+  kept.text.clear();
+  kept.reason_size = 0;
+  kept.fields.clear();
+  kept.body.clear();
+  kept.keep_alive = false;
+}
+
 UpstreamResponse UpstreamResponseParser::release() { return std::move(response_); }
 
 void UpstreamResponseParser::on_response_impl(int code, string_view reason, int, error_code&) {

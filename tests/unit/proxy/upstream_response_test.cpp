@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "proxy/request_handler.hpp"
 #include "proxy/upstream_response.hpp"
@@ -125,6 +126,55 @@ TEST(UpstreamResponse, BodyOverTheLimitIsRefused) {
                        false, 7, 10);
   EXPECT_EQ(p.ec, http::error::body_limit);
   EXPECT_FALSE(p.done);
+}
+
+// The recycling pool is per thread: each test runs on a thread of its own, so it starts
+// empty.
+template <typename F>
+void OnFreshThread(F f) {
+  std::thread(f).join();
+}
+
+TEST(UpstreamResponse, ARecycledAnswerIsEmptyAndTheNextOneReusesItsBuffers) {
+  OnFreshThread([] {
+    auto first = Parse("HTTP/1.1 201 Created\r\nX-A: 1\r\nX-B: 2\r\nContent-Length: 300\r\n\r\n" +
+                       std::string(300, 'a'));
+    ASSERT_TRUE(first.done);
+    const char* body_buffer = first.response.body.data();
+    const char* text_buffer = first.response.text.data();
+    Recycle(std::move(first.response));
+
+    const auto second =
+        Parse("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 2\r\n\r\nno");
+    ASSERT_TRUE(second.done);
+    EXPECT_EQ(second.response.body.data(), body_buffer);
+    EXPECT_EQ(second.response.text.data(), text_buffer);
+    // Nothing of the first answer is left in the second.
+    EXPECT_EQ(second.response.status, 404);
+    EXPECT_EQ(second.response.reason(), "Not Found");
+    ASSERT_EQ(second.response.fields.size(), 2u);
+    EXPECT_EQ(second.response.name(second.response.fields[0]), "Connection");
+    EXPECT_EQ(second.response.body, "no");
+    EXPECT_FALSE(second.response.keep_alive);
+  });
+}
+
+TEST(UpstreamResponse, LargeAnswersAndAnswersBeyondTheBoundAreNotKept) {
+  OnFreshThread([] {
+    auto large = Parse("HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n" +
+                       std::string(70000, 'x'), false, 4096);
+    ASSERT_TRUE(large.done);
+    Recycle(std::move(large.response));
+    EXPECT_EQ(RecycledResponse().body.capacity(), std::string().capacity());
+
+    for (int i = 0; i < 9; ++i) {
+      UpstreamResponse r;
+      r.body.reserve(1000);
+      Recycle(std::move(r));
+    }
+    for (int i = 0; i < 8; ++i) EXPECT_GE(RecycledResponse().body.capacity(), 1000u) << i;
+    EXPECT_EQ(RecycledResponse().body.capacity(), std::string().capacity());
+  });
 }
 
 }  // namespace
