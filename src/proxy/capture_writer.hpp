@@ -53,9 +53,8 @@ struct CaptureRecord {
       : file(std::move(file_)), line(std::move(line_)), also_file(std::move(also_file_)) {}
   CaptureRecord(const std::filesystem::path& file_, std::string line_,
                 const std::filesystem::path& also_file_ = {})
-      : file(MakeCapturePath(file_)),
-        line(std::move(line_)),
-        also_file(also_file_.empty() ? nullptr : MakeCapturePath(also_file_)) {}
+      : CaptureRecord(MakeCapturePath(file_), std::move(line_),
+                      also_file_.empty() ? nullptr : MakeCapturePath(also_file_)) {}
 
   CapturePath file;
   std::string line;       // ends with '\n'
